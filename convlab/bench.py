@@ -1,0 +1,310 @@
+"""Benchmarks of convlab's layers against PyTorch CPU and a plain GEMM.
+
+Run with ``convlab bench`` (or ``make bench``). Every figure is a ratio
+measured in the same run, so a noisy machine moves both sides: timings are
+medians over repetitions that alternate between the contenders.
+
+What is measured, float32, per layer of the suite:
+- fast forward and forward + backward, and the same in PyTorch (when it is
+  installed) with the same number of threads as NumPy's BLAS;
+- the naive loops on CS231n's shape (they take seconds elsewhere);
+- GEMM efficiency: the three matrix multiplies inside the fast conv, with
+  their real shapes, against one square GEMM of the same FLOPs.
+"""
+import datetime
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from convlab import fast_layers, layers
+
+# (name, x shape (N, C, H, W), w shape (F, C, HH, WW), stride, pad)
+CONV_SUITE = [
+    ("CS231n 3x3 s2", (100, 3, 31, 31), (25, 3, 3, 3), 2, 1),
+    ("CIFAR 3x3, 3->32", (64, 3, 32, 32), (32, 3, 3, 3), 1, 1),
+    ("CIFAR 3x3, 32->64", (64, 32, 16, 16), (64, 32, 3, 3), 1, 1),
+    ("CIFAR 3x3, 64->128", (64, 64, 8, 8), (128, 64, 3, 3), 1, 1),
+    ("lecture 5x5, 3->10 pad 2", (64, 3, 32, 32), (10, 3, 5, 5), 1, 2),
+    ("ThreeLayerConvNet 7x7, 3->32", (64, 3, 32, 32), (32, 3, 7, 7), 1, 3),
+]
+# (name, x shape, size, stride)
+POOL_SUITE = [
+    ("2x2 s2, 64x32x32x32", (64, 32, 32, 32), 2, 2),
+    ("2x2 s2, 64x64x16x16", (64, 64, 16, 16), 2, 2),
+    ("3x3 s2, 64x32x33x33", (64, 32, 33, 33), 3, 2),
+]
+
+
+def median_times(functions, repeats, rounds=3, pause=0.05):
+    """Median seconds of each function over ``repeats`` timed calls.
+
+    The calls run in blocks, one block per function in turn, ``rounds``
+    times, with a warm-up call and a short pause before each block: both
+    NumPy's BLAS and PyTorch keep their threads spinning for a moment after
+    a call, which would otherwise slow down whoever runs next.
+    """
+    per_block = max(1, -(-repeats // rounds))
+    samples = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, fn in functions.items():
+            time.sleep(pause)
+            fn()
+            for _ in range(per_block):
+                start = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def blas_threads():
+    """Threads NumPy's BLAS uses (threadpoolctl), or None when unknown."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    counts = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return counts[0] if counts else None
+
+
+def conv_case(x_shape, w_shape, stride, pad, repeats, torch=None, rng=None):
+    """Timings (seconds) for one conv layer: ours, PyTorch's, and GEMMs."""
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    w = rng.standard_normal(w_shape, dtype=np.float32)
+    b = rng.standard_normal(w_shape[0], dtype=np.float32)
+    out, cache = layers.conv_forward(x, w, b, stride=stride, pad=pad)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+
+    def ours_fb():
+        o, c = layers.conv_forward(x, w, b, stride=stride, pad=pad)
+        layers.conv_backward(dout, c)
+
+    functions = {
+        "fast_f": lambda: layers.conv_forward(x, w, b, stride=stride, pad=pad),
+        "fast_fb": ours_fb,
+    }
+    # The three GEMMs of the fast conv with their real shapes, and one square
+    # GEMM of the same FLOPs (3 x 2*F*K*P).
+    F, K = w_shape[0], int(np.prod(w_shape[1:]))
+    cols = cache[5]
+    w2 = w.reshape(F, K)
+    dout2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3).reshape(F, -1))
+    functions["conv_gemms"] = lambda: (w2 @ cols, dout2 @ cols.T, w2.T @ dout2)
+    side = int(round((3 * F * K * cols.shape[1]) ** (1 / 3)))
+    square = rng.standard_normal((side, side), dtype=np.float32)
+    functions["square_gemm"] = lambda: square @ square
+    if torch is not None:
+        tx = torch.from_numpy(x).requires_grad_()
+        tw = torch.from_numpy(w).requires_grad_()
+        tb = torch.from_numpy(b).requires_grad_()
+        tdout = torch.from_numpy(dout)
+        conv2d = torch.nn.functional.conv2d
+
+        def torch_fb():
+            o = conv2d(tx, tw, tb, stride=stride, padding=pad)
+            torch.autograd.grad(o, (tx, tw, tb), tdout)
+
+        def torch_f():
+            with torch.no_grad():
+                conv2d(tx, tw, tb, stride=stride, padding=pad)
+
+        functions["torch_f"] = torch_f
+        functions["torch_fb"] = torch_fb
+    times = median_times(functions, repeats)
+    gemm_flops = 3 * 2 * F * K * cols.shape[1]
+    times["gemm_efficiency"] = (gemm_flops / times["conv_gemms"]) / (
+        2 * side ** 3 / times["square_gemm"])
+    times["gflops_square"] = 2 * side ** 3 / times["square_gemm"] / 1e9
+    times["gflops_conv_gemms"] = gemm_flops / times["conv_gemms"] / 1e9
+    return times
+
+
+def naive_case(x_shape, w_shape, stride, pad, rng=None):
+    """Seconds of one naive conv forward + backward (slow: timed once)."""
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    w = rng.standard_normal(w_shape, dtype=np.float32)
+    b = rng.standard_normal(w_shape[0], dtype=np.float32)
+    out, cache = layers.conv_forward_naive(x, w, b, stride=stride, pad=pad)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+
+    def naive_fb():
+        o, c = layers.conv_forward_naive(x, w, b, stride=stride, pad=pad)
+        layers.conv_backward_naive(dout, c)
+
+    start = time.perf_counter()
+    naive_fb()
+    return time.perf_counter() - start
+
+
+def pool_case(x_shape, size, stride, repeats, torch=None, rng=None):
+    """Timings (seconds) of max pool forward + backward, ours and PyTorch's."""
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    out, _ = layers.max_pool_forward(x, size=size, stride=stride)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+
+    def ours_fb():
+        o, c = fast_layers.max_pool_forward(x, size=size, stride=stride)
+        fast_layers.max_pool_backward(dout, c)
+
+    functions = {"fast_fb": ours_fb}
+    if torch is not None:
+        tx = torch.from_numpy(x).requires_grad_()
+        tdout = torch.from_numpy(dout)
+
+        def torch_fb():
+            o = torch.nn.functional.max_pool2d(tx, size, stride)
+            torch.autograd.grad(o, (tx,), tdout)
+
+        functions["torch_fb"] = torch_fb
+    return median_times(functions, repeats)
+
+
+def run(repeats=15, naive=True, progress=print):
+    """Run the whole suite; returns a dict of rows and the environment."""
+    torch = _torch()
+    threads = blas_threads()
+    if torch is not None and threads:
+        torch.set_num_threads(threads)
+    result = {"conv": [], "pool": [], "naive": None, "env": environment(torch, threads)}
+    for name, x_shape, w_shape, stride, pad in CONV_SUITE:
+        progress(f"conv {name} ...")
+        times = conv_case(x_shape, w_shape, stride, pad, repeats, torch)
+        result["conv"].append((name, x_shape, w_shape, stride, pad, times))
+    for name, x_shape, size, stride in POOL_SUITE:
+        progress(f"max pool {name} ...")
+        result["pool"].append((name, x_shape, size, stride,
+                               pool_case(x_shape, size, stride, repeats, torch)))
+    if naive:
+        name, x_shape, w_shape, stride, pad = CONV_SUITE[0]
+        progress(f"naive conv on {name} (slow) ...")
+        fast = result["conv"][0][5]["fast_fb"]
+        result["naive"] = (name, naive_case(x_shape, w_shape, stride, pad), fast)
+    return result
+
+
+def environment(torch, threads):
+    """What the figures were measured on."""
+    return {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {_cpu_name()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch is not None else "not installed",
+        "threads": threads,
+    }
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def report(result):
+    """The results as a Markdown document."""
+    env = result["env"]
+    ms = lambda s: f"{s * 1e3:.2f}"  # noqa: E731
+    has_torch = env["torch"] != "not installed"
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`convlab bench`). Times are medians (ms) over "
+        "alternating repetitions in one run; ratios compare figures of that run "
+        "only. float32.",
+        "",
+        f"- date: {env['date']}; machine: {env['machine']}",
+        f"- Python {env['python']}, NumPy {env['numpy']}, PyTorch {env['torch']}, "
+        f"threads: {env['threads']} (BLAS and PyTorch alike)",
+        "",
+        "## Convolution, forward + backward",
+        "",
+        "| layer | x | w | S | P | fast fwd | fast fwd+bwd | torch fwd | torch fwd+bwd "
+        "| fast / torch (fwd+bwd) | conv GEMMs vs square GEMM |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios = []
+    for name, x_shape, w_shape, stride, pad, t in result["conv"]:
+        ratio = t["fast_fb"] / t["torch_fb"] if has_torch else None
+        if ratio is not None:
+            ratios.append(ratio)
+        lines.append(
+            f"| {name} | {x_shape} | {w_shape} | {stride} | {pad} | {ms(t['fast_f'])} "
+            f"| {ms(t['fast_fb'])} | {ms(t['torch_f']) if has_torch else '-'} "
+            f"| {ms(t['torch_fb']) if has_torch else '-'} "
+            f"| {f'{ratio:.2f}x' if ratio else '-'} "
+            f"| {t['gemm_efficiency']:.0%} ({t['gflops_conv_gemms']:.0f} of "
+            f"{t['gflops_square']:.0f} GFLOP/s) |")
+    efficiencies = [t["gemm_efficiency"] for *_, t in result["conv"]]
+    lines += ["", "Summary:", ""]
+    if ratios:
+        lines.append(f"- fast conv fwd+bwd / PyTorch CPU, median over the suite: "
+                     f"**{statistics.median(ratios):.2f}x** (target <= 1.5x)")
+    lines.append(f"- GEMM efficiency of the fast conv, median over the suite: "
+                 f"**{statistics.median(efficiencies):.0%}** (target >= 60%)")
+    lines += [
+        "",
+        "## Max pooling, forward + backward",
+        "",
+        "| layer | x | F | S | fast fwd+bwd | torch fwd+bwd | fast / torch |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    pool_ratios = []
+    for name, x_shape, size, stride, t in result["pool"]:
+        ratio = t["fast_fb"] / t["torch_fb"] if has_torch else None
+        if ratio is not None:
+            pool_ratios.append(ratio)
+        lines.append(f"| {name} | {x_shape} | {size} | {stride} | {ms(t['fast_fb'])} "
+                     f"| {ms(t['torch_fb']) if has_torch else '-'} "
+                     f"| {f'{ratio:.2f}x' if ratio else '-'} |")
+    if pool_ratios:
+        lines += ["", f"- max pool fwd+bwd / PyTorch CPU, worst case: "
+                      f"**{max(pool_ratios):.2f}x** (target <= 2x)"]
+    if result["naive"]:
+        name, naive, fast = result["naive"]
+        lines += ["", "## Naive vs fast", "",
+                  f"- {name}: naive fwd+bwd {naive:.2f} s, fast {ms(fast)} ms: "
+                  f"**{naive / fast:.0f}x** faster (target >= 200x)"]
+    if not has_torch:
+        lines += ["", "PyTorch is not installed: `make torch` adds it for the "
+                      "comparison."]
+    return "\n".join(lines) + "\n"
+
+
+def add_arguments(parser):
+    """The options of ``convlab bench``."""
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="timed calls per measurement (default 15)")
+    parser.add_argument("--no-naive", action="store_true",
+                        help="skip the slow naive-loop measurement")
+    parser.add_argument("--output", metavar="FILE",
+                        help="also write the Markdown report to FILE "
+                             "(make bench: docs/benchmarks.md)")
+
+
+def command(args):
+    """Run ``convlab bench``: print the report, and write it when asked."""
+    if args.repeats < 1:
+        raise SystemExit("convlab bench: --repeats must be at least 1")
+    text = report(run(repeats=args.repeats, naive=not args.no_naive))
+    print(text)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0

@@ -1,0 +1,53 @@
+"""Messages in the student's language: English (default) or Vietnamese.
+
+Messages are looked up in standard gettext catalogs kept in
+``convlab/locale/<lang>/LC_MESSAGES/convlab.po`` (compiled to ``.mo``).
+Choose the language with ``convlab.set_language("vi")`` or the environment
+variable ``CONVLAB_LANG=vi``.
+"""
+import gettext
+import os
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "convlab"
+LANGUAGES = ("en", "vi")
+
+_language = None      # None: not chosen yet, read CONVLAB_LANG on first use
+_translations = {}    # language -> gettext translation, loaded once
+
+
+def set_language(language=None):
+    """Use ``language`` ("en" or "vi") for convlab's messages.
+
+    ``set_language(None)`` goes back to the ``CONVLAB_LANG`` environment
+    variable (English when it is not set).
+    """
+    global _language
+    if language is not None and language not in LANGUAGES:
+        # Said in both languages: the user may not read the one they mistyped.
+        raise ValueError(
+            f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}"
+            f" / ngôn ngữ không hợp lệ {language!r}: hãy chọn một trong {', '.join(LANGUAGES)}"
+        )
+    _language = language
+
+
+def get_language():
+    """The language messages are shown in now: "en" or "vi"."""
+    if _language is not None:
+        return _language
+    from_env = os.environ.get("CONVLAB_LANG", "en").strip().lower()[:2]
+    return from_env if from_env in LANGUAGES else "en"
+
+
+def _translation(language):
+    if language not in _translations:
+        _translations[language] = gettext.translation(
+            DOMAIN, localedir=LOCALE_DIR, languages=[language], fallback=True)
+    return _translations[language]
+
+
+def _(message):
+    """Translate ``message`` into the current language."""
+    return _translation(get_language()).gettext(message)
