@@ -1,0 +1,52 @@
+# One command for each job; each target creates .venv when it is missing.
+# The targets only install and call tools: the logic lives in convlab.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8888
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# JupyterLab opens the course when it exists, the README until then.
+LAB_OPEN := $(if $(wildcard course),course,README.md)
+
+.PHONY: help install lab test torch bench translations clean
+
+help:
+	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
+	@echo "make test          install (first time) and run the whole test suite"
+	@echo "make torch         add PyTorch 2.13.0 CPU to .venv (test oracle, benchmark peer)"
+	@echo "make bench         benchmarks; writes docs/benchmarks.md"
+	@echo "make translations  re-extract messages, update and compile the catalogs"
+	@echo "make clean         remove .venv and caches"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	@echo "JupyterLab: http://127.0.0.1:$(PORT)/lab/tree/$(LAB_OPEN)  (the login token is in the URL printed below)"
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.port_retries=0 --ServerApp.root_dir=. $(LAB_OPEN)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+torch: $(STAMP)
+	$(BIN)/python -m pip install torch==2.13.0
+
+bench: $(STAMP)
+	$(BIN)/convlab bench --output docs/benchmarks.md
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output \
+		-o convlab/locale/convlab.pot convlab
+	$(BIN)/pybabel update --ignore-obsolete -w 76 \
+		-i convlab/locale/convlab.pot -d convlab/locale -D convlab
+	$(BIN)/pybabel compile -d convlab/locale -D convlab
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
