@@ -8,6 +8,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # JupyterLab opens the course when it exists, the README until then.
 LAB_OPEN := $(if $(wildcard course),course,README.md)
+# Jupyter refuses to run as root unless told (containers, CI machines).
+AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test torch bench translations clean
 
@@ -30,7 +32,7 @@ install: $(STAMP)
 lab: $(STAMP)
 	@echo "JupyterLab: http://127.0.0.1:$(PORT)/lab/tree/$(LAB_OPEN)  (the login token is in the URL printed below)"
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.port_retries=0 --ServerApp.root_dir=. $(LAB_OPEN)
+		--ServerApp.port_retries=0 --ServerApp.root_dir=. $(AS_ROOT) $(LAB_OPEN)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

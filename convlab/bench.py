@@ -37,20 +37,23 @@ POOL_SUITE = [
 ]
 
 
-def median_times(functions, repeats, rounds=3, pause=0.05):
+def median_times(functions, repeats, rounds=3, warmup=3, pause=0.25):
     """Median seconds of each function over ``repeats`` timed calls.
 
     The calls run in blocks, one block per function in turn, ``rounds``
-    times, with a warm-up call and a short pause before each block: both
-    NumPy's BLAS and PyTorch keep their threads spinning for a moment after
-    a call, which would otherwise slow down whoever runs next.
+    times. Each block starts with a short pause, since both NumPy's BLAS and
+    PyTorch keep their threads spinning for a moment after a call, which
+    would slow down whoever runs next, and ``warmup`` untimed calls: the
+    first calls after another contender ran are slower (memory the kernel
+    has to hand out again, cold caches), for both sides alike.
     """
     per_block = max(1, -(-repeats // rounds))
     samples = {name: [] for name in functions}
     for _ in range(rounds):
         for name, fn in functions.items():
             time.sleep(pause)
-            fn()
+            for _ in range(warmup):
+                fn()
             for _ in range(per_block):
                 start = time.perf_counter()
                 fn()

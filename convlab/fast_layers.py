@@ -156,7 +156,8 @@ def max_pool_forward(x, size=2, stride=2):
     out = x[:, :, _steps(0, stride, H2), _steps(0, stride, W2)].copy()
     for i, j in np.ndindex(size, size):
         np.maximum(out, x[:, :, _steps(i, stride, H2), _steps(j, stride, W2)], out=out)
-    return out, (x, size, stride, out)
+    # The cache keeps its own copy: the caller may change ``out`` in place.
+    return out, (x, size, stride, out.copy())
 
 
 def max_pool_backward(dout, cache):

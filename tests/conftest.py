@@ -7,7 +7,7 @@ import convlab
 
 # Naive loops and numerical gradients are slow: no per-example deadline.
 settings.register_profile(
-    "convlab", deadline=None, max_examples=40,
+    "convlab", deadline=None, max_examples=100,
     suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "thorough", deadline=None, max_examples=400,

@@ -15,7 +15,7 @@ def test_median_times_runs_every_function():
         return fn
 
     times = bench.median_times({"a": count("a"), "b": count("b")}, repeats=4, rounds=2,
-                               pause=0)
+                               warmup=1, pause=0)
     assert set(times) == {"a", "b"} and all(t >= 0 for t in times.values())
     assert calls == {"a": 6, "b": 6}  # 2 rounds x (1 warm-up + 2 timed)
 

@@ -285,3 +285,13 @@ def test_softmax_loss_is_stable_for_large_scores():
 def test_svm_loss_of_equal_scores_is_k_minus_1():
     loss, _ = layers.svm_loss(np.zeros((3, 5)), np.array([0, 1, 2]))
     assert np.isclose(loss, 4.0)
+
+
+def test_changing_outputs_in_place_does_not_change_gradients():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 2, 4, 4))
+    out, cache = layers.max_pool_forward(x)
+    dout = rng.standard_normal(out.shape)
+    expected = layers.max_pool_backward(dout, cache)
+    out[...] = 0  # e.g. a student's in-place ReLU on the pooled output
+    np.testing.assert_array_equal(layers.max_pool_backward(dout, cache), expected)
