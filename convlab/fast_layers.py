@@ -50,11 +50,13 @@ def conv_forward(x, w, b, stride=1, pad=0):
     return out.reshape(N, F, H2, W2), (x, w, b, stride, pad, cols)
 
 
-def conv_backward(dout, cache):
+def conv_backward(dout, cache, need_dx=True):
     """Backward pass of ``conv_forward`` (also accepts the naive cache).
 
     Inputs: dout (N, F, H2, W2); cache from conv_forward.
-    Returns (dx, dw, db) with the shapes of x, w and b.
+    Returns (dx, dw, db) with the shapes of x, w and b. With need_dx=False,
+    dx is None and not computed: a network's first layer needs no gradient
+    for its input images, and dx is the costliest part for such layers.
     """
     checks.cache(cache, (5, 6), "conv_forward")
     x, w, b, stride, pad = cache[:5]
@@ -69,6 +71,8 @@ def conv_backward(dout, cache):
     db = dout.sum(axis=(0, 2, 3))
     dout2 = dout.transpose(1, 0, 2, 3).reshape(F, -1)   # (F, N*H2*W2)
     dw = (dout2 @ cols.T).reshape(w.shape)
+    if not need_dx:
+        return None, dw, db
     dcols = w.reshape(F, -1).T @ dout2                  # (C*HH*WW, N*H2*W2)
     dx = col2im(dcols, x.shape, HH, WW, stride, pad, H2, W2)
     return dx, dw, db
@@ -173,17 +177,24 @@ def max_pool_backward(dout, cache):
     H2, W2 = pool_output_shape(x, size, stride)
     checks.same_shape("dout", dout, x.shape[:2] + (H2, W2), "max_pool_forward")
     out = cache[3] if len(cache) == 4 else max_pool_forward(x, size, stride)[0]
-    dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
+    dtype = np.result_type(dout, x)
+    # When the windows tile the input (stride == size), every input cell is
+    # in exactly one window: each cell's gradient can be written, not added.
+    tiled = stride == size
+    dx = np.empty(x.shape, dtype) if tiled else np.zeros(x.shape, dtype)
     taken = np.zeros(out.shape, dtype=bool)     # window's max already found
     hit = np.empty(out.shape, dtype=bool)
-    share = np.empty(out.shape, dtype=dx.dtype)
+    share = np.empty(out.shape, dtype=dtype)
     for i, j in np.ndindex(size, size):
         rows, columns = _steps(i, stride, H2), _steps(j, stride, W2)
         np.equal(x[:, :, rows, columns], out, out=hit)
-        hit &= ~taken
+        np.greater(hit, taken, out=hit)         # hit and not taken: the first max
         taken |= hit
-        np.multiply(dout, hit, out=share)
-        dx[:, :, rows, columns] += share
+        if tiled:
+            np.multiply(dout, hit, out=dx[:, :, rows, columns])
+        else:
+            np.multiply(dout, hit, out=share)
+            dx[:, :, rows, columns] += share
     return dx
 
 
