@@ -11,13 +11,15 @@ LAB_OPEN := $(if $(wildcard course),course,README.md)
 # Jupyter refuses to run as root unless told (containers, CI machines).
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test torch bench translations clean
+.PHONY: help install lab test torch bench demo doctor translations clean
 
 help:
 	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
 	@echo "make test          install (first time) and run the whole test suite"
 	@echo "make torch         add PyTorch 2.13.0 CPU to .venv (test oracle, benchmark peer)"
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
+	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
+	@echo "make doctor        check packages, JupyterLab extensions, GPU, datasets"
 	@echo "make translations  re-extract messages, update and compile the catalogs"
 	@echo "make clean         remove .venv and caches"
 
@@ -43,10 +45,16 @@ torch: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/convlab bench --output docs/benchmarks.md
 
+demo: $(STAMP)
+	$(BIN)/convlab demo
+
+doctor: $(STAMP)
+	$(BIN)/convlab doctor
+
 translations: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output \
 		-o convlab/locale/convlab.pot convlab
-	$(BIN)/pybabel update --ignore-obsolete -w 76 \
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -w 76 \
 		-i convlab/locale/convlab.pot -d convlab/locale -D convlab
 	$(BIN)/pybabel compile -d convlab/locale -D convlab
 

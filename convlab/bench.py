@@ -174,13 +174,88 @@ def pool_case(x_shape, size, stride, repeats, torch=None, rng=None):
     return median_times(functions, repeats)
 
 
+# (name, model factory, example shape, number of training examples, batch size)
+TRAINING_SUITE = [
+    ("digits demo ConvNet", "digits", (1, 8, 8), 1200, 50),
+    ("ThreeLayerConvNet, CIFAR-sized", "three_layer", (3, 32, 32), 500, 50),
+]
+
+
+def _training_model(kind, seed=0):
+    from convlab.demo import digits_convnet
+    from convlab.models import ThreeLayerConvNet
+    if kind == "digits":
+        return digits_convnet(seed)
+    return ThreeLayerConvNet(weight_scale=1e-2, seed=seed)
+
+
+def _torch_copy(model, torch):
+    """The same network in PyTorch, starting from the same weights."""
+    nn = torch.nn
+    modules = []
+    for layer in model.layers:
+        if layer.kind == "conv":
+            w = model.params[layer.weight]
+            conv = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], stride=layer.stride,
+                             padding=layer.pad)
+            conv.weight.data = torch.from_numpy(w.copy())
+            conv.bias.data = torch.from_numpy(model.params[layer.bias].copy())
+            modules.append(conv)
+        elif layer.kind == "relu":
+            modules.append(nn.ReLU())
+        elif layer.kind == "pool":
+            modules.append(nn.MaxPool2d(layer.size, layer.stride))
+        else:
+            w = model.params[layer.weight]
+            linear = nn.Linear(*w.shape)
+            linear.weight.data = torch.from_numpy(w.T.copy())
+            linear.bias.data = torch.from_numpy(model.params[layer.bias].copy())
+            modules += [nn.Flatten(), linear]
+    return nn.Sequential(*modules)
+
+
+def training_case(kind, example_shape, n_train, batch_size, epochs=2, torch=None):
+    """Seconds per epoch of Adam training, convlab and PyTorch, same batches."""
+    from convlab import optim
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_train, *example_shape), dtype=np.float32)
+    y = rng.integers(0, 10, n_train)
+    batches = [rng.choice(n_train, batch_size) for _ in range(n_train // batch_size)]
+    model = _training_model(kind)
+
+    def convlab_epoch():
+        configs = {k: {"learning_rate": 1e-3} for k in model.params}
+        for batch in batches:
+            _loss, grads = model.loss(X[batch], y[batch])
+            for k in model.params:
+                model.params[k], configs[k] = optim.adam(model.params[k], grads[k], configs[k])
+
+    functions = {"convlab": convlab_epoch}
+    if torch is not None:
+        net = _torch_copy(model, torch)
+        adam = torch.optim.Adam(net.parameters(), lr=1e-3)
+        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+
+        def torch_epoch():
+            for batch in batches:
+                index = torch.from_numpy(batch)
+                adam.zero_grad()
+                torch.nn.functional.cross_entropy(net(tX[index]), ty[index]).backward()
+                adam.step()
+
+        functions["torch"] = torch_epoch
+    return median_times(functions, repeats=epochs, rounds=epochs, warmup=1)
+
+
 def run(repeats=15, naive=True, progress=print):
     """Run the whole suite; returns a dict of rows and the environment."""
     torch = _torch()
     threads = blas_threads()
     if torch is not None and threads:
         torch.set_num_threads(threads)
-    result = {"conv": [], "pool": [], "naive": None, "env": environment(torch, threads)}
+    result = {"conv": [], "pool": [], "training": [], "naive": None,
+              "env": environment(torch, threads)}
     for name, x_shape, w_shape, stride, pad in CONV_SUITE:
         progress(f"conv {name} ...")
         times = conv_case(x_shape, w_shape, stride, pad, repeats, torch)
@@ -189,6 +264,10 @@ def run(repeats=15, naive=True, progress=print):
         progress(f"max pool {name} ...")
         result["pool"].append((name, x_shape, size, stride,
                                pool_case(x_shape, size, stride, repeats, torch)))
+    for name, kind, shape, n_train, batch_size in TRAINING_SUITE:
+        progress(f"training {name} ...")
+        result["training"].append((name, n_train, batch_size, training_case(
+            kind, shape, n_train, batch_size, epochs=3, torch=torch)))
     if naive:
         name, x_shape, w_shape, stride, pad = CONV_SUITE[0]
         progress(f"naive conv on {name} (slow) ...")
@@ -279,6 +358,20 @@ def report(result):
     if pool_ratios:
         lines += ["", f"- max pool fwd+bwd / PyTorch CPU, worst case: "
                       f"**{max(pool_ratios):.2f}x** (target <= 2x)"]
+    if result["training"]:
+        lines += ["", "## Training, seconds per epoch (Adam, same batches, same start)", "",
+                  "| model | examples | batch | convlab | torch | convlab / torch |",
+                  "|---|---|---|---|---|---|"]
+        for name, n_train, batch_size, t in result["training"]:
+            theirs = f"{t['torch']:.3f}" if has_torch else "-"
+            ratio = f"{t['convlab'] / t['torch']:.2f}x" if has_torch else "-"
+            lines.append(f"| {name} | {n_train} | {batch_size} | {t['convlab']:.3f} "
+                         f"| {theirs} | {ratio} |")
+        if has_torch:
+            lines.append("")
+            for name, _n, _b, t in result["training"]:
+                lines.append(f"- {name}: convlab time per epoch / PyTorch "
+                             f"**{t['convlab'] / t['torch']:.2f}x** (target <= 2.5x)")
     if result["naive"]:
         name, naive, fast = result["naive"]
         lines += ["", "## Naive vs fast", "",

@@ -1,32 +1,79 @@
 """The ``convlab`` command: the jobs a person runs, one subcommand each.
 
-    convlab bench [--output docs/benchmarks.md]   layer benchmarks vs PyTorch
+    convlab demo [--epochs N] [--seed S] [--json]   train the default ConvNet on digits
+    convlab doctor                                  is this machine ready for the course?
+    convlab bench [--output docs/benchmarks.md]     layer benchmarks vs PyTorch
 
 (``python -m convlab`` is the same command.) The Makefile's targets call
 these; they hold no logic of their own.
 """
 import argparse
+import json
 import sys
+
+from convlab.i18n import _
+
+
+def demo(args):
+    from convlab.demo import train_digits
+
+    results, model, _solver = train_digits(epochs=args.epochs, seed=args.seed,
+                                           verbose=not args.quiet)
+    if not args.json:
+        model.summary()
+    print(_("test accuracy {accuracy:.2%} on {n} digits after {epochs} epochs "
+            "({seconds:.1f} s of training)").format(
+        accuracy=results["test_accuracy"], n=results["n_test"], epochs=results["epochs"],
+        seconds=results["train_seconds"]))
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+def doctor(args):
+    from convlab.doctor import command
+    return command(args)
+
+
+def bench(args):
+    from convlab.bench import command
+    return command(args)
 
 
 def build_parser():
-    from convlab import __version__, bench
+    from convlab import __version__
 
     parser = argparse.ArgumentParser(
-        prog="convlab", description="convlab: convolutional networks from the lecture.")
+        prog="convlab", description=_("convlab: convolutional networks from the lecture."))
     parser.add_argument("--version", action="version", version=f"convlab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    bench_parser = commands.add_parser(
-        "bench", help="time the fast layers against PyTorch CPU and a plain GEMM",
-        description=bench.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bench.add_arguments(bench_parser)
-    bench_parser.set_defaults(run=bench.command)
+
+    p = commands.add_parser("demo", help=_("train the default ConvNet on the digits and "
+                                           "print its test accuracy"))
+    p.add_argument("--epochs", type=int, default=15, help=_("epochs (default 15)"))
+    p.add_argument("--seed", type=int, default=0, help=_("random seed (default 0)"))
+    p.add_argument("--json", action="store_true",
+                   help=_("print the results as one JSON object on the last line"))
+    p.add_argument("--quiet", action="store_true", help=_("no progress bar"))
+    p.set_defaults(run=demo)
+
+    p = commands.add_parser("doctor", help=_("check Python, packages, JupyterLab "
+                                             "extensions, GPU and datasets"))
+    p.set_defaults(run=doctor)
+
+    p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "
+                                            "a plain GEMM"))
+    from convlab.bench import add_arguments
+    add_arguments(p)
+    p.set_defaults(run=bench)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if getattr(args, "epochs", 1) < 1:
+        build_parser().error(_("--epochs must be at least 1"))
     return args.run(args)
 
 
