@@ -6,17 +6,19 @@ VENV   ?= .venv
 PORT   ?= 8888
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# JupyterLab opens the course when it exists, the README until then.
-LAB_OPEN := $(if $(wildcard course),course,README.md)
+# JupyterLab opens the course's welcome notebook.
+LAB_OPEN := $(if $(wildcard course/00_welcome.ipynb),course/00_welcome.ipynb,README.md)
 # Jupyter refuses to run as root unless told (containers, CI machines).
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
+SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install lab test torch bench demo doctor translations clean
+.PHONY: help install lab test torch browser bench demo doctor translations clean
 
 help:
 	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
 	@echo "make test          install (first time) and run the whole test suite"
 	@echo "make torch         add PyTorch 2.13.0 CPU to .venv (test oracle, benchmark peer)"
+	@echo "make browser       install Debian's Chromium for the browser tests (apt, when missing)"
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
 	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
 	@echo "make doctor        check packages, JupyterLab extensions, GPU, datasets"
@@ -41,6 +43,9 @@ test: $(STAMP)
 
 torch: $(STAMP)
 	$(BIN)/python -m pip install torch==2.13.0
+
+browser:
+	test -x /usr/bin/chromium || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 bench: $(STAMP)
 	$(BIN)/convlab bench --output docs/benchmarks.md

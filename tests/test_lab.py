@@ -50,7 +50,8 @@ def test_make_lab_serves_jupyterlab_on_localhost():
             found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", line)
             token = found and found.group(1)
         assert token, "no URL printed:\n" + "".join(output)
-        assert any(f"http://127.0.0.1:{port}/lab/tree/" in line for line in output)
+        assert any(f"http://127.0.0.1:{port}/lab/tree/course/00_welcome.ipynb" in line
+                   for line in output), "make lab opens the welcome notebook"
         assert "started" in get_json(f"http://127.0.0.1:{port}/api/status?token={token}")
         # Listening on the loopback address only.
         addresses = [a for a in socket.gethostbyname_ex(socket.gethostname())[2]
