@@ -6,32 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from convlab import layers
+from convlab import examples, layers
 from strategies import conv_configs, pool_configs, seeds
 
-# The 9x9 input and [1 0 -1] filter of the slides' "Convolution Layer" steps,
-# and the 49 results they show, in reading order ("Result: 1.", ...).
-NINE_BY_NINE = np.array([
-    [1, 1, 0, 0, 0, 1, 1, 0, 1],
-    [0, 0, 1, 1, 1, 0, 0, 1, 1],
-    [1, 1, 0, 0, 0, 1, 1, 1, 0],
-    [0, 1, 1, 0, 1, 0, 1, 0, 0],
-    [1, 0, 1, 1, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 0, 0, 1, 0],
-    [1, 0, 0, 1, 0, 1, 0, 1, 1],
-    [0, 1, 1, 0, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 1, 0, 1, 1],
-])
-EDGE_FILTER = np.array([[1, 0, -1]] * 3)
-SLIDES_7X7 = np.array([
-    [1, 1, 0, -1, -1, 0, 0],
-    [-1, 1, 0, 0, 0, -1, 1],
-    [0, 1, 1, 0, -2, 0, 2],
-    [-1, 1, 0, 1, 0, -1, 1],
-    [1, -1, 0, 1, 0, -1, -1],
-    [0, 1, 0, 0, 0, -1, -1],
-    [0, 1, 0, -1, 0, 0, -2],
-])
+NINE_BY_NINE, EDGE_FILTER, SLIDES_7X7 = (examples.NINE_BY_NINE, examples.EDGE_FILTER,
+                                         examples.NINE_BY_NINE_OUTPUT)
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_ab835ca53fdf7bd4.txt"
 
 CONV_FORWARDS = [layers.conv_forward_naive, layers.conv_forward]
@@ -51,25 +30,27 @@ def test_slides_9x9_with_1_0_minus1_filter(conv_forward):
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="the lecture seed is not beside the repo")
-def test_slides_7x7_map_is_transcribed_from_the_seed():
-    results = re.findall(r"Result: (-?\d+) ?\.", SEED.read_text(encoding="utf-8"))
+def test_slides_examples_are_transcribed_from_the_seed():
+    text = SEED.read_text(encoding="utf-8")
+    results = re.findall(r"Result: (-?\d+) ?\.", text)
     np.testing.assert_array_equal(np.array(results, dtype=int).reshape(7, 7), SLIDES_7X7)
+    rows = re.findall(r"^(?:[01]\t){8}[01]$", text, re.M)[:9]   # the first 9x9 grid
+    np.testing.assert_array_equal([[int(v) for v in r.split()] for r in rows], NINE_BY_NINE)
+    assert "6\t8\n3\t4" in text  # the max pooling output
 
 
 @pytest.mark.parametrize("conv_forward", CONV_FORWARDS)
 def test_slides_5x5_image_3x3_filter(conv_forward):
-    image = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
-    kernel = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
-    out, _ = conv_forward(as_volume(image), as_volume(kernel), np.zeros(1))
+    out, _ = conv_forward(as_volume(examples.FIVE_BY_FIVE), as_volume(examples.X_FILTER),
+                          np.zeros(1))
     assert out[0, 0, 0, 0] == 4  # the "Convolved Feature" of the slide
-    np.testing.assert_array_equal(out[0, 0], [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+    np.testing.assert_array_equal(out[0, 0], examples.FIVE_BY_FIVE_OUTPUT)
 
 
 @pytest.mark.parametrize("max_pool_forward", POOL_FORWARDS)
 def test_slides_max_pool_4x4(max_pool_forward):
-    x = as_volume([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
-    out, _ = max_pool_forward(x, size=2, stride=2)
-    np.testing.assert_array_equal(out[0, 0], [[6, 8], [3, 4]])
+    out, _ = max_pool_forward(as_volume(examples.POOL_INPUT), size=2, stride=2)
+    np.testing.assert_array_equal(out[0, 0], examples.POOL_OUTPUT)
 
 
 @pytest.mark.parametrize("conv_forward", CONV_FORWARDS)

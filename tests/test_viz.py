@@ -17,31 +17,8 @@ from convlab.errors import ShapeError  # noqa: E402
 from convlab.layers import (  # noqa: E402
     avg_pool_forward, conv_forward_naive, max_pool_forward_naive)
 
-# The 9x9 input and [1 0 -1] filter of the slides' "Convolution Layer" steps.
-NINE_BY_NINE = np.array([
-    [1, 1, 0, 0, 0, 1, 1, 0, 1],
-    [0, 0, 1, 1, 1, 0, 0, 1, 1],
-    [1, 1, 0, 0, 0, 1, 1, 1, 0],
-    [0, 1, 1, 0, 1, 0, 1, 0, 0],
-    [1, 0, 1, 1, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 0, 0, 1, 0],
-    [1, 0, 0, 1, 0, 1, 0, 1, 1],
-    [0, 1, 1, 0, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 1, 0, 1, 1],
-])
-EDGE_FILTER = np.array([[1, 0, -1]] * 3)
-SLIDES_7X7 = np.array([
-    [1, 1, 0, -1, -1, 0, 0],
-    [-1, 1, 0, 0, 0, -1, 1],
-    [0, 1, 1, 0, -2, 0, 2],
-    [-1, 1, 0, 1, 0, -1, 1],
-    [1, -1, 0, 1, 0, -1, -1],
-    [0, 1, 0, 0, 0, -1, -1],
-    [0, 1, 0, -1, 0, 0, -2],
-])
-# The slides' max pooling example: 2x2 windows, stride 2.
-POOL_INPUT = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
-POOL_OUTPUT = np.array([[6, 8], [3, 4]])
+from convlab.examples import (  # noqa: E402
+    EDGE_FILTER, NINE_BY_NINE, POOL_INPUT, POOL_OUTPUT, NINE_BY_NINE_OUTPUT as SLIDES_7X7)
 
 
 @pytest.fixture(autouse=True)

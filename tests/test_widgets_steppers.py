@@ -21,16 +21,7 @@ from convlab.layers import conv_forward_naive  # noqa: E402
 from convlab.shapes import conv_output_size, pool_output_size  # noqa: E402
 from convlab.widgets.calculators import receptive_fields  # noqa: E402
 
-# The slides' 9x9 input, [1 0 -1] filter and 7x7 output (as in test_viz.py).
-SLIDES_7X7 = np.array([
-    [1, 1, 0, -1, -1, 0, 0],
-    [-1, 1, 0, 0, 0, -1, 1],
-    [0, 1, 1, 0, -2, 0, 2],
-    [-1, 1, 0, 1, 0, -1, 1],
-    [1, -1, 0, 1, 0, -1, -1],
-    [0, 1, 0, 0, 0, -1, -1],
-    [0, 1, 0, -1, 0, 0, -2],
-])
+from convlab.examples import NINE_BY_NINE_OUTPUT as SLIDES_7X7  # noqa: E402
 HEADING = re.compile(r"output position \((\d+), (\d+)\) = (-?[\d.]+)")
 CONTROLS = {
     "conv_stepper": ["step", "stride", "pad"],

@@ -13,6 +13,8 @@ forward pass.
 """
 import numpy as np
 
+from convlab import examples
+
 from convlab.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from convlab.grading import references as ref
 from convlab.grading.runner import (
@@ -23,24 +25,12 @@ from convlab.i18n import _
 # Every student gets the same cases: one seed, and one stream per check.
 SEED = 231
 
-# The lecture's worked examples.
-NINE_BY_NINE = np.array([
-    [1, 1, 0, 0, 0, 1, 1, 0, 1],
-    [0, 0, 1, 1, 1, 0, 0, 1, 1],
-    [1, 1, 0, 0, 0, 1, 1, 1, 0],
-    [0, 1, 1, 0, 1, 0, 1, 0, 0],
-    [1, 0, 1, 1, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 0, 0, 1, 0],
-    [1, 0, 0, 1, 0, 1, 0, 1, 1],
-    [0, 1, 1, 0, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 1, 0, 1, 1],
-], dtype=np.float64)
-EDGE_FILTER = np.array([[1, 0, -1]] * 3, dtype=np.float64)
-FIVE_BY_FIVE = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1],
-                         [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=np.float64)
-X_FILTER = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float64)
-POOL_INPUT = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
-                      dtype=np.float64)
+# The lecture's worked examples, as floats.
+NINE_BY_NINE = examples.NINE_BY_NINE.astype(np.float64)
+EDGE_FILTER = examples.EDGE_FILTER.astype(np.float64)
+FIVE_BY_FIVE = examples.FIVE_BY_FIVE.astype(np.float64)
+X_FILTER = examples.X_FILTER.astype(np.float64)
+POOL_INPUT = examples.POOL_INPUT.astype(np.float64)
 
 # Seeded convolutions: (x shape, w shape, stride, pad).
 CONV_CONFIGS = [

@@ -14,7 +14,7 @@ import html
 import ipywidgets
 import numpy as np
 
-from convlab import viz
+from convlab import examples, viz
 from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.shapes import conv_output_shape, pool_output_shape
@@ -22,22 +22,10 @@ from convlab.widgets.base import Demo
 
 __all__ = ["conv_stepper", "pool_stepper"]
 
-# The slides' "Convolution Layer" steps: a 9x9 binary input and a vertical
-# edge filter, which give the 7x7 output of the slides.
-NINE_BY_NINE = np.array([
-    [1, 1, 0, 0, 0, 1, 1, 0, 1],
-    [0, 0, 1, 1, 1, 0, 0, 1, 1],
-    [1, 1, 0, 0, 0, 1, 1, 1, 0],
-    [0, 1, 1, 0, 1, 0, 1, 0, 0],
-    [1, 0, 1, 1, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 0, 0, 1, 0],
-    [1, 0, 0, 1, 0, 1, 0, 1, 1],
-    [0, 1, 1, 0, 0, 0, 1, 0, 1],
-    [0, 1, 0, 0, 1, 1, 0, 1, 1],
-])
-EDGE_FILTER = np.array([[1, 0, -1]] * 3)
-# The slides' max pooling example: 2x2 windows, stride 2 give [[6, 8], [3, 4]].
-POOL_EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+# The slides' examples: the 9x9 input and [1 0 -1] filter of the
+# "Convolution Layer" steps, and the 4x4 max pooling example.
+NINE_BY_NINE, EDGE_FILTER = examples.NINE_BY_NINE, examples.EDGE_FILTER
+POOL_EXAMPLE = examples.POOL_INPUT
 
 
 def conv_stepper(x=None, w=None, stride=1, pad=0, b=0.0):
