@@ -12,7 +12,7 @@ LAB_OPEN := $(if $(wildcard course/00_welcome.ipynb),course/00_welcome.ipynb,REA
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install lab test torch browser bench demo doctor translations clean
+.PHONY: help install lab test torch browser bench demo doctor assignments translations clean
 
 help:
 	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
 	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
 	@echo "make doctor        check packages, JupyterLab extensions, GPU, datasets"
+	@echo "make assignments   generate the student versions (assignments/) from solutions/"
 	@echo "make translations  re-extract messages, update and compile the catalogs"
 	@echo "make clean         remove .venv and caches"
 
@@ -55,6 +56,9 @@ demo: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/convlab doctor
+
+assignments: $(STAMP)
+	$(BIN)/convlab assignments build
 
 translations: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output \

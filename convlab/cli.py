@@ -2,6 +2,7 @@
 
     convlab demo [--epochs N] [--seed S] [--json]   train the default ConvNet on digits
     convlab doctor                                  is this machine ready for the course?
+    convlab assignments build [NAME...]             generate the student versions
     convlab bench [--output docs/benchmarks.md]     layer benchmarks vs PyTorch
 
 (``python -m convlab`` is the same command.) The Makefile's targets call
@@ -35,6 +36,11 @@ def doctor(args):
     return command(args)
 
 
+def assignments(args):
+    from convlab.assignments import command
+    return command(args)
+
+
 def bench(args):
     from convlab.bench import command
     return command(args)
@@ -61,6 +67,20 @@ def build_parser():
     p = commands.add_parser("doctor", help=_("check Python, packages, JupyterLab "
                                              "extensions, GPU and datasets"))
     p.set_defaults(run=doctor)
+
+    p = commands.add_parser("assignments", help=_("build the student versions of the "
+                                                  "assignments (nbgrader)"))
+    jobs = p.add_subparsers(dest="job", metavar="JOB")
+    jobs.required = True
+    b = jobs.add_parser("build", help=_("validate the sources, generate assignments/, "
+                                        "check the student versions fail their tests"))
+    b.add_argument("names", nargs="*", metavar="NAME",
+                   help=_("assignments to build (default: all in solutions/)"))
+    b.add_argument("--course-dir", default=".",
+                   help=_("the course directory (default: the current one)"))
+    b.add_argument("--no-check", action="store_true",
+                   help=_("skip running the student versions"))
+    b.set_defaults(run=assignments)
 
     p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "
                                             "a plain GEMM"))

@@ -1,0 +1,24 @@
+"""nbgrader's configuration: this repository is the course directory.
+
+Instructors edit solutions/<assignment>/<notebook>.ipynb (nbgrader's
+source) and generate the student versions into assignments/ (nbgrader's
+release), which are committed; `convlab assignments build` does it and
+checks them. submitted/, autograded/, feedback/ and gradebook.db are
+per-class data and git-ignored.
+"""
+c = get_config()  # noqa: F821  (provided by nbgrader when it reads this file)
+
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.course_id = "convlab"
+
+# A slow or looping cell fails on its own instead of stalling the class.
+c.ExecutePreprocessor.timeout = 120
+c.Execute.timeout = 120
+
+# Released notebooks keep the instructions, lose the solutions.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE / CÂU TRẢ LỜI CỦA BẠN"
