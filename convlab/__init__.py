@@ -11,8 +11,9 @@ from convlab.errors import ShapeError
 from convlab.i18n import get_language, set_language
 from convlab import data, gradcheck, layers, models, optim, shapes
 from convlab.solver import Solver
+from convlab.backend import gpu_available, to_cpu, to_gpu
 
 __version__ = "0.1.0"
 
-__all__ = ["ShapeError", "Solver", "data", "get_language", "gradcheck", "layers",
-           "models", "optim", "set_language", "shapes"]
+__all__ = ["ShapeError", "Solver", "data", "get_language", "gpu_available", "gradcheck",
+           "layers", "models", "optim", "set_language", "shapes", "to_cpu", "to_gpu"]

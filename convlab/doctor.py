@@ -4,7 +4,6 @@ Checks Python and the packages the course needs, the JupyterLab extensions
 (widgets, nbgrader), the GPU and the datasets, prints one line per check,
 and exits non-zero when something required is missing.
 """
-import importlib.util
 import logging
 import platform
 import sys
@@ -84,17 +83,13 @@ def check_server_extensions():
 
 def check_gpu():
     """Whether CuPy can run on a GPU here. Never raises."""
-    if importlib.util.find_spec("cupy") is None:
-        return ("GPU", OPTIONAL, _("CuPy not installed: layers run on the CPU with NumPy"))
-    try:
-        import cupy
-        count = cupy.cuda.runtime.getDeviceCount()
-        name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
-        return ("GPU", OK, _("{count} device(s), {name}").format(count=count, name=name))
-    except Exception as error:
-        return ("GPU", OPTIONAL, _("CuPy is installed but no GPU is usable ({error}): "
-                                   "layers run on the CPU").format(
-            error=str(error).splitlines()[0][:120]))
+    from convlab.backend import gpu_status
+
+    usable, detail = gpu_status()
+    if usable:
+        return ("GPU", OK, detail)
+    return ("GPU", OPTIONAL, _("{reason}: layers run on the CPU with NumPy").format(
+        reason=detail))
 
 
 def check_datasets():
