@@ -3,6 +3,8 @@
     convlab demo [--epochs N] [--seed S] [--json]   train the default ConvNet on digits
     convlab doctor                                  is this machine ready for the course?
     convlab assignments build [NAME...]             generate the student versions
+    convlab demo-class NAME                         a sample class in submitted/
+    convlab grade NAME [--jobs N]                   autograde, feedback, grades.csv, report
     convlab bench [--output docs/benchmarks.md]     layer benchmarks vs PyTorch
 
 (``python -m convlab`` is the same command.) The Makefile's targets call
@@ -39,6 +41,16 @@ def doctor(args):
 def assignments(args):
     from convlab.assignments import command
     return command(args)
+
+
+def grade(args):
+    from convlab.classroom import grade_command
+    return grade_command(args)
+
+
+def demo_class(args):
+    from convlab.classroom import demo_class_command
+    return demo_class_command(args)
 
 
 def bench(args):
@@ -81,6 +93,27 @@ def build_parser():
     b.add_argument("--no-check", action="store_true",
                    help=_("skip running the student versions"))
     b.set_defaults(run=assignments)
+
+    p = commands.add_parser("grade", help=_("autograde every submission of an assignment, "
+                                            "in parallel, with feedback, grades.csv and "
+                                            "a class report"))
+    p.add_argument("name", metavar="NAME", help=_("the assignment, e.g. a2_convolution"))
+    p.add_argument("--course-dir", default=".",
+                   help=_("the course directory (default: the current one)"))
+    p.add_argument("--jobs", type=int, default=1,
+                   help=_("submissions graded at the same time (default 1)"))
+    p.add_argument("--timeout", type=int, default=120,
+                   help=_("seconds allowed for one submission (default 120)"))
+    p.set_defaults(run=grade)
+
+    p = commands.add_parser("demo-class", help=_("fill submitted/ with a sample class to "
+                                                 "try the grading loop"))
+    p.add_argument("name", metavar="NAME", help=_("the assignment, e.g. a2_convolution"))
+    p.add_argument("--course-dir", default=".",
+                   help=_("the course directory (default: the current one)"))
+    p.add_argument("--force", action="store_true",
+                   help=_("replace the sample students' existing submissions"))
+    p.set_defaults(run=demo_class)
 
     p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "
                                             "a plain GEMM"))

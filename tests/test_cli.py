@@ -77,3 +77,23 @@ def test_doctor_fails_when_a_required_package_is_missing(monkeypatch, capsys):
 def test_doctor_reports_gpu_without_crashing():
     name, status, detail = doctor.check_gpu()
     assert name == "GPU" and status in (doctor.OK, doctor.OPTIONAL) and detail
+
+
+def test_demo_class_fills_submitted_and_never_overwrites(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "nbgrader_config.py", tmp_path)
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(root / folder / "a2_convolution", tmp_path / folder / "a2_convolution")
+    args = ["demo-class", "a2_convolution", "--course-dir", str(tmp_path)]
+    assert cli.main(args) == 0
+    submitted = sorted(p.name for p in (tmp_path / "submitted").iterdir())
+    assert {"correct", "blank", "late"} <= set(submitted) and len(submitted) >= 6
+    before = (tmp_path / "submitted" / "correct" / "a2_convolution" /
+              "a2_convolution.ipynb").read_bytes()
+    assert cli.main(args) == 1                       # refuses: the class is there
+    assert "not overwriting" in capsys.readouterr().err
+    assert (tmp_path / "submitted" / "correct" / "a2_convolution" /
+            "a2_convolution.ipynb").read_bytes() == before

@@ -1,0 +1,631 @@
+"""Re-verification: a submission's functions run in a separate, limited process.
+
+nbgrader runs the student's code and the test cells in one kernel, so the
+student's code can change what the tests see (monkeypatch NumPy's
+comparisons or ``convlab.grading``, import convlab's reference, shadow
+modules with files next to the notebook) or take the kernel down. Here:
+
+- ``Sandbox`` runs the student's cells (``student_cells``: every code cell
+  but the autograded tests) in a fresh ``python -I`` process, in an empty
+  temporary folder, under memory and CPU limits, with convlab's reference
+  modules replaced by stubs that refuse to be called;
+- the checks of ``convlab.grading`` run in the grader's own process, on
+  proxies (``Sandbox.function``) that send each call to that process and
+  bring the result back;
+- results come back in a restricted format (``encode``/``decode``): JSON for
+  None, bools, ints, floats, strings, tuples, lists and dicts, and NumPy
+  arrays and scalars as ``np.save(allow_pickle=False)`` bytes. Nothing from
+  the student's process is ever unpickled in the grader.
+
+``reverify(notebook, CHECKS[assignment])`` returns one ``CheckResult`` per
+check. Protocol: every message is an 8-byte big-endian length, then a 4-byte
+length of a JSON header, the header, and the arrays' bytes (their sizes are
+in the header's "sizes").
+
+Not covered (not isolation from a determined attacker): the process runs as
+the grader's user, so it can still read files the user can read (convlab's
+sources, the gradebook) unless the operating system prevents it (run the
+grader in a container or as another user for that).
+
+This module imports only the standard library and NumPy at import time:
+the sandboxed process loads it by path, without convlab.grading.
+"""
+import builtins
+import contextlib
+import io
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+NOT_ALLOWED = "calling convlab's reference implementation is not allowed in a submission"
+# Modules whose functions are answers to the assignments (or the checks).
+FORBIDDEN_MODULES = (
+    "convlab.layers", "convlab.fast_layers", "convlab.models", "convlab.bench",
+    "convlab.demo", "convlab.grading", "convlab.grading.checks",
+    "convlab.grading.references", "convlab.grading.runner", "convlab.grading.hints",
+    "convlab.grading.sandbox",
+)
+_MAX_DEPTH = 64
+_GRACE = 3.0   # seconds the grader waits beyond the timeout before killing
+
+
+class StudentError(Exception):
+    """What went wrong in the student's code or process, in words."""
+
+
+class SerialisationError(TypeError):
+    """A value that the restricted format cannot carry."""
+
+
+class ProtocolError(Exception):
+    """A malformed message from the sandboxed process."""
+
+
+# --- The restricted serialisation --------------------------------------------------
+
+def _unsupported(value):
+    return SerialisationError(
+        f"the function returned an object of type {type(value).__name__}, which "
+        "cannot be checked")
+
+
+def encode(header, value=None):
+    """A message: ``header`` (a JSON-able dict) and ``value`` (see module doc)."""
+    blobs = []
+
+    def blob(array):
+        buffer = io.BytesIO()
+        try:
+            np.save(buffer, array, allow_pickle=False)
+        except ValueError:
+            raise SerialisationError(
+                f"the function returned an array of dtype {array.dtype}, which cannot "
+                "be checked") from None
+        blobs.append(buffer.getvalue())
+        return len(blobs) - 1
+
+    def tree(v, depth):
+        if depth > _MAX_DEPTH:
+            raise SerialisationError("the function returned values nested too deeply "
+                                     "to be checked")
+        kind = type(v)
+        if v is None or kind in (bool, int, float, str):
+            return v
+        if kind is tuple:
+            return {"t": [tree(x, depth + 1) for x in v]}
+        if kind is list:
+            return {"l": [tree(x, depth + 1) for x in v]}
+        if kind is dict:
+            return {"d": [[tree(k, depth + 1), tree(x, depth + 1)] for k, x in v.items()]}
+        if isinstance(v, np.ndarray):
+            return {"a": blob(np.asarray(v))}
+        if isinstance(v, np.generic):
+            return {"s": blob(np.asarray(v))}
+        raise _unsupported(v)
+
+    header = dict(header, tree=tree(value, 0))
+    header["sizes"] = [len(b) for b in blobs]
+    head = json.dumps(header).encode()
+    payload = struct.pack(">I", len(head)) + head + b"".join(blobs)
+    return struct.pack(">Q", len(payload)) + payload
+
+
+def decode(payload):
+    """(header, value) of a message's payload (without its 8-byte length)."""
+    try:
+        (size,) = struct.unpack(">I", payload[:4])
+        header = json.loads(payload[4:4 + size].decode())
+        sizes = header["sizes"]
+        if not isinstance(header, dict) or not all(type(s) is int and s >= 0 for s in sizes):
+            raise ProtocolError("bad header")
+        blobs, start = [], 4 + size
+        for s in sizes:
+            blobs.append(payload[start:start + s])
+            start += s
+        if start != len(payload):
+            raise ProtocolError("sizes do not match the message")
+
+        def array(index):
+            if type(index) is not int or not 0 <= index < len(blobs):
+                raise ProtocolError("bad array index")
+            return np.load(io.BytesIO(blobs[index]), allow_pickle=False)
+
+        def value(node, depth):
+            if depth > _MAX_DEPTH:
+                raise ProtocolError("nested too deeply")
+            if node is None or type(node) in (bool, int, float, str):
+                return node
+            if type(node) is dict and len(node) == 1:
+                ((tag, body),) = node.items()
+                if tag in ("t", "l", "d") and type(body) is not list:
+                    raise ProtocolError("bad container")
+                if tag == "t":
+                    return tuple(value(x, depth + 1) for x in body)
+                if tag == "l":
+                    return [value(x, depth + 1) for x in body]
+                if tag == "d":
+                    if not all(type(p) is list and len(p) == 2 for p in body):
+                        raise ProtocolError("bad dict")
+                    return {value(k, depth + 1): value(x, depth + 1) for k, x in body}
+                if tag == "a":
+                    return array(body)
+                if tag == "s":
+                    scalar = array(body)
+                    if scalar.ndim != 0:
+                        raise ProtocolError("bad scalar")
+                    return scalar[()]
+            raise ProtocolError("unknown node")
+
+        return header, value(header.pop("tree"), 0)
+    except ProtocolError:
+        raise
+    except Exception as error:  # noqa: BLE001 (anything malformed)
+        raise ProtocolError(f"malformed message: {type(error).__name__}: {error}") from None
+
+
+# --- The notebook ------------------------------------------------------------------
+
+def student_cells(notebook):
+    """The code cells run in the sandbox: all but the autograded test cells
+    (nbgrader grade=True, solution=False)."""
+    from convlab.assignments import graded_cells
+    tests = {id(cell) for cell in graded_cells(notebook)}
+    return [cell for cell in notebook.cells
+            if cell.cell_type == "code" and id(cell) not in tests]
+
+
+def _without_magics(source):
+    """IPython's %magics and !shell lines become ``pass`` (same indentation)."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[:len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# --- The sandboxed process -----------------------------------------------------------
+
+class _Timeout(BaseException):
+    """Raised in the sandboxed process by SIGALRM (BaseException: a student's
+    ``except Exception`` does not swallow it)."""
+
+
+def _install_stubs():
+    """Replace convlab's reference modules with stubs that refuse to run."""
+    import importlib.abc
+    import types
+
+    import convlab
+
+    def refuse(name):
+        def stub(*args, **kwargs):
+            raise RuntimeError(NOT_ALLOWED)
+        stub.__name__ = stub.__qualname__ = name
+        return stub
+
+    def harmless(name):
+        def stub(*args, **kwargs):
+            return None
+        stub.__name__ = stub.__qualname__ = name
+        return stub
+
+    class Stub(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            grading = self.__name__ == "convlab.grading"
+            return harmless(name) if grading and name.startswith("check_") else refuse(name)
+
+    for name in FORBIDDEN_MODULES:
+        stub = Stub(name)
+        stub.__path__ = []
+        sys.modules[name] = stub
+        parent, _, child = name.rpartition(".")
+        setattr(sys.modules[parent], child, stub)
+
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname in FORBIDDEN_MODULES:
+                raise ImportError(NOT_ALLOWED)
+            return None
+
+    sys.meta_path.insert(0, Blocker())
+    return convlab
+
+
+def _child_main():
+    """The sandboxed process: run the cells, then serve calls (see Sandbox)."""
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)            # print() of the student goes to the log, not the protocol
+    sys.stdin = open(os.devnull)
+    sys.stdout = sys.stderr
+
+    def read_exact(n):
+        data = b""
+        while len(data) < n:
+            chunk = proto_in.read(n - len(data))
+            if not chunk:
+                os._exit(0)
+            data += chunk
+        return data
+
+    def receive():
+        (size,) = struct.unpack(">Q", read_exact(8))
+        return decode(read_exact(size))
+
+    def send(header, value=None):
+        try:
+            message = encode(header, value)
+        except SerialisationError as error:
+            message = encode({"kind": "error", "type": "TypeError", "builtin": "TypeError",
+                              "message": str(error)})
+        proto_out.write(message)
+
+    def on_alarm(signum, frame):
+        raise _Timeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    _install_stubs()
+    header, _ = receive()
+    timeout = max(1, int(round(header["timeout"])))
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    for index, source in enumerate(header["cells"]):
+        error = None
+        try:
+            signal.alarm(timeout)
+            try:
+                exec(compile(_without_magics(source), f"<cell {index}>", "exec"), namespace)
+            finally:
+                signal.alarm(0)
+        except _Timeout:
+            error = f"the cell took longer than {timeout} s"
+        except BaseException as exc:  # noqa: BLE001 (the student's code)
+            error = f"{type(exc).__name__}: {exc}"
+        send({"kind": "cell", "index": index, "error": error})
+    send({"kind": "ready"})
+
+    while True:
+        header, value = receive()
+        name = header.get("name")
+        function = namespace.get(name)
+        if not callable(function):
+            send({"kind": "error", "type": "NameError", "builtin": "NameError",
+                  "message": f"the submission does not define a function {name}"})
+            continue
+        args, kwargs = value
+        try:
+            signal.alarm(timeout)
+            try:
+                result = function(*args, **kwargs)
+            finally:
+                signal.alarm(0)
+        except _Timeout:
+            send({"kind": "timeout"})
+            continue
+        except BaseException as exc:  # noqa: BLE001 (the student's code)
+            base = next((k.__name__ for k in type(exc).__mro__
+                         if getattr(builtins, k.__name__, None) is k), "Exception")
+            try:
+                message = str(exc)[:2000]
+            except BaseException:  # noqa: BLE001
+                message = "(no message)"
+            send({"kind": "error", "type": type(exc).__name__[:100], "builtin": base,
+                  "message": message})
+            continue
+        send({"kind": "result"}, result)
+
+
+_BOOTSTRAP = """\
+import importlib.util
+spec = importlib.util.spec_from_file_location("_convlab_sandbox_child", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module._child_main()
+"""
+
+_ERROR_CLASSES = {}
+
+
+def _student_error(type_name, builtin_name, message):
+    """A StudentError that is also the student's builtin exception class (a
+    ValueError stays a ValueError for the checks that expect one)."""
+    base = getattr(builtins, builtin_name, None)
+    if not (isinstance(base, type) and issubclass(base, Exception)) or base is Exception:
+        base = None
+    if base not in _ERROR_CLASSES:
+        _ERROR_CLASSES[base] = StudentError if base is None else type(
+            base.__name__, (StudentError, base), {"__module__": __name__})
+    cls = _ERROR_CLASSES[base]
+    return cls(message if type_name == cls.__name__ else f"{type_name}: {message}")
+
+
+class Sandbox:
+    """A submission's student cells, run in a limited process; see the module doc.
+
+    ``timeout``: seconds per cell and per call; ``memory_mb``: the address
+    space limit; ``cpu_seconds``: the process's total CPU time (default:
+    10 x timeout). ``cell_errors``: [(cell number, error)] of the last start.
+    """
+
+    def __init__(self, notebook_path, timeout=60, memory_mb=2048, cpu_seconds=None,
+                 max_message_mb=512):
+        import nbformat
+        notebook = nbformat.read(str(notebook_path), as_version=4)
+        self.cells = [cell.source for cell in student_cells(notebook)]
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.cpu_seconds = cpu_seconds or int(10 * timeout + 10)
+        self.max_message = max_message_mb * 2 ** 20
+        self.process = None
+        self.dead = "the submission's process was not started"
+        self.cell_errors = []
+        self._folder = None
+
+    # -- lifecycle --
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _limits(self):
+        memory = self.memory_mb * 2 ** 20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 2 ** 20, 256 * 2 ** 20))
+
+    def start(self):
+        """Start (or restart) the process and run the cells. Never raises for
+        the student's sake: a failure is kept in ``self.dead``."""
+        self.close()
+        self._folder = tempfile.mkdtemp(prefix="convlab-sandbox-")
+        work = os.path.join(self._folder, "work")
+        os.mkdir(work)
+        self._log = open(os.path.join(self._folder, "log"), "w+b")
+        env = {"PATH": os.defpath, "HOME": os.environ.get("HOME", work),
+               "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        bootstrap = _BOOTSTRAP.format(path=os.path.abspath(__file__))
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", bootstrap], cwd=work, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            preexec_fn=self._limits, start_new_session=True)
+        os.set_blocking(self.process.stdin.fileno(), False)
+        self.dead = None
+        self.cell_errors = []
+        try:
+            self._send(encode({"op": "cells", "cells": self.cells,
+                               "timeout": self.timeout}), self._deadline())
+            while True:
+                header, _ = self._receive(self._deadline())
+                if header.get("kind") == "ready":
+                    break
+                if header.get("error"):
+                    self.cell_errors.append((header.get("index"), header["error"]))
+        except StudentError as error:
+            self._stop(f"{error} (while running the notebook's cells)")
+
+    def restart(self):
+        self.start()
+
+    def close(self):
+        if self.process is not None:
+            self._kill()
+            for pipe in (self.process.stdin, self.process.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self.process = None
+            self._log.close()
+        if self._folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self.dead = self.dead or "the submission's process was closed"
+
+    # -- calls --
+    def function(self, name):
+        """A callable for the grader: runs the student's ``name`` in the sandbox."""
+        def proxy(*args, **kwargs):
+            return self.call(name, args, kwargs)
+        proxy.__name__ = proxy.__qualname__ = name
+        return proxy
+
+    def call(self, name, args=(), kwargs=None):
+        if self.dead:
+            raise StudentError(self.dead)
+        message = encode({"op": "call", "name": name}, [list(args), dict(kwargs or {})])
+        deadline = self._deadline()
+        self._send(message, deadline, name)
+        header, value = self._receive(deadline, name)
+        kind = header.get("kind")
+        if kind == "result":
+            return value
+        if kind == "timeout":
+            raise StudentError(f"{name} took longer than {self.timeout:g} s")
+        if kind == "error":
+            raise _student_error(str(header.get("type")), str(header.get("builtin")),
+                                 str(header.get("message")))
+        self._stop(f"the submission's process sent an unexpected message ({kind!r})")
+        raise StudentError(self.dead)
+
+    # -- plumbing --
+    def _deadline(self):
+        return time.monotonic() + self.timeout + _GRACE
+
+    def _kill(self):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+    def _stop(self, reason):
+        self.dead = reason
+        if self.process is not None:
+            self._kill()
+
+    def _ended(self):
+        """Why the process ended, in words, and the end of its log."""
+        try:
+            code = self.process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            code = self.process.returncode
+        if code is not None and code < 0:
+            signame = signal.Signals(-code).name
+            why = {"SIGKILL": f"killed ({signame}; over the {self.memory_mb} MB memory "
+                              "limit?)",
+                   "SIGXCPU": f"stopped after {self.cpu_seconds} s of CPU time (SIGXCPU)",
+                   "SIGSEGV": "crashed (SIGSEGV)"}.get(signame, f"killed by {signame}")
+        else:
+            why = f"exited with code {code}"
+        self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, self._log.tell() - 400))
+        tail = self._log.read().decode(errors="replace").strip()
+        return f"the submission's process ended: {why}" + (
+            f"\nlast output:\n{tail}" if tail else "")
+
+    def _timed_out(self, name):
+        what = name or "running the notebook's cells"
+        self._stop(f"the submission's process was stopped: {what} took longer than "
+                   f"{self.timeout:g} s")
+        return StudentError(f"{what} took longer than {self.timeout:g} s")
+
+    def _send(self, data, deadline, name=None):
+        fd = self.process.stdin.fileno()
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._timed_out(name)
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                continue
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError):
+                self._stop(self._ended())
+                raise StudentError(self.dead) from None
+            view = view[written:]
+
+    def _read_exact(self, n, deadline, name):
+        fd = self.process.stdout.fileno()
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._timed_out(name)
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, min(n - got, 2 ** 20))
+            if not chunk:
+                self._stop(self._ended())
+                raise StudentError(self.dead)
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _receive(self, deadline, name=None):
+        (size,) = struct.unpack(">Q", self._read_exact(8, deadline, name))
+        if size > self.max_message:
+            self._stop(f"the submission's process sent {size} bytes, more than the "
+                       f"{self.max_message // 2 ** 20} MB allowed")
+            raise StudentError(self.dead)
+        try:
+            return decode(self._read_exact(size, deadline, name))
+        except ProtocolError as error:
+            self._stop(f"the submission's process sent a malformed message: {error}")
+            raise StudentError(self.dead) from None
+
+
+# --- Re-verification -----------------------------------------------------------------
+
+class CheckResult(NamedTuple):
+    check: str
+    passed: bool
+    message: str
+
+
+def reverify(notebook_path, checks, timeout=60, memory_mb=2048):
+    """Run each (check, [function names]) of ``checks`` in this process on the
+    functions of the submission, run in a Sandbox. A check whose call kills
+    or stalls the process fails; the process is restarted for the next one.
+    Returns [CheckResult(check name, passed, message)]."""
+    results = []
+    with Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb) as sandbox:
+        for check, names in checks:
+            if sandbox.dead:
+                sandbox.restart()
+            output = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(output):
+                    check(*[sandbox.function(name) for name in names])
+            except (AssertionError, StudentError) as error:
+                results.append(CheckResult(check.__name__, False, str(error)))
+            except Exception as error:  # noqa: BLE001 (a grading error: still a result)
+                results.append(CheckResult(check.__name__, False,
+                                           f"{type(error).__name__}: {error}"))
+            else:
+                results.append(CheckResult(check.__name__, True, output.getvalue().strip()))
+    return results
+
+
+def _checks():
+    """The function-based checks of each assignment.
+
+    a3_pooling_convnet's ThreeLayerConvNet and training checks are left out:
+    they take a class (objects that cannot cross the process boundary) and
+    train a network; they are not re-verified here.
+    """
+    from convlab import grading as g
+    return {
+        "a1_perceptron_fc": [
+            (g.check_perceptron_step, ["perceptron_step"]),
+            (g.check_affine_forward, ["affine_forward"]),
+            (g.check_affine_backward, ["affine_forward", "affine_backward"]),
+            (g.check_relu_forward, ["relu_forward"]),
+            (g.check_relu_backward, ["relu_forward", "relu_backward"]),
+            (g.check_softmax_loss, ["softmax_loss"]),
+        ],
+        "a2_convolution": [
+            (g.check_conv_output_size, ["conv_output_size"]),
+            (g.check_zero_pad, ["zero_pad"]),
+            (g.check_conv_single_step, ["conv_single_step"]),
+            (g.check_conv_forward_naive, ["conv_forward_naive"]),
+            (g.check_conv_backward_naive, ["conv_forward_naive", "conv_backward_naive"]),
+            (g.check_conv_param_count, ["conv_param_count"]),
+        ],
+        "a3_pooling_convnet": [
+            (g.check_max_pool_forward_naive, ["max_pool_forward_naive"]),
+            (g.check_max_pool_backward_naive,
+             ["max_pool_forward_naive", "max_pool_backward_naive"]),
+            (g.check_conv_forward_fast, ["conv_forward_fast"]),
+        ],
+    }
+
+
+def __getattr__(name):
+    # CHECKS is built on first use: the sandboxed process loads this module
+    # without convlab.grading.
+    if name == "CHECKS":
+        return _checks()
+    raise AttributeError(name)
