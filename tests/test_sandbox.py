@@ -1,5 +1,4 @@
 """Re-verification in a sandbox: honest, blank and hostile a2 submissions."""
-import time
 from pathlib import Path
 
 import nbformat
@@ -139,10 +138,8 @@ def zero_pad(x, pad):
         except Exception:
             pass
 """)])
-    start = time.monotonic()
     found = results(path, {"check_zero_pad", "check_conv_output_size",
                            "check_conv_param_count"}, timeout=2)
-    assert time.monotonic() - start < 2 + 10
     assert not found["check_zero_pad"].passed
     assert "took longer than 2 s" in found["check_zero_pad"].message
     assert found["check_conv_output_size"].passed and found["check_conv_param_count"].passed
