@@ -2,7 +2,9 @@
 
 Run with ``convlab bench`` (or ``make bench``). Every figure is a ratio
 measured in the same run, so a noisy machine moves both sides: timings are
-medians over repetitions that alternate between the contenders.
+medians over repetitions that alternate between the contenders. On a machine
+with a GPU, ``convlab bench --device gpu`` times convlab's layers on the GPU
+against the same layers on the CPU and PyTorch's cuDNN (see the end).
 
 What is measured, float32, per layer of the suite:
 - fast forward and forward + backward, and the same in PyTorch (when it is
@@ -14,11 +16,13 @@ What is measured, float32, per layer of the suite:
 import datetime
 import platform
 import statistics
+import sys
 import time
 
 import numpy as np
 
 from convlab import fast_layers, layers
+from convlab.i18n import _
 
 # (name, x shape (N, C, H, W), w shape (F, C, HH, WW), stride, pad)
 CONV_SUITE = [
@@ -383,8 +387,216 @@ def report(result):
     return "\n".join(lines) + "\n"
 
 
+# --- On a GPU: convlab bench --device gpu -------------------------------------
+#
+# convlab's layers on CuPy arrays (its CUDA kernels and cuBLAS), against the
+# same layers on the CPU and against PyTorch on the GPU (cuDNN) when a CUDA
+# build of PyTorch is installed. GPU calls return before the GPU has finished:
+# every timed function ends by waiting for it (backend.synchronize).
+
+def _torch_cuda(torch):
+    """``torch`` when it can compute on a CUDA GPU here, else None."""
+    if torch is None or not torch.cuda.is_available():
+        return None
+    return torch
+
+
+def gpu_conv_case(x_shape, w_shape, stride, pad, repeats, torch=None, rng=None):
+    """Seconds of one conv layer's forward + backward: convlab on the GPU and
+    on the CPU, and PyTorch on the GPU (when ``torch`` has CUDA)."""
+    from convlab.backend import synchronize, to_gpu
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    w = rng.standard_normal(w_shape, dtype=np.float32)
+    b = rng.standard_normal(w_shape[0], dtype=np.float32)
+    out, _ = layers.conv_forward(x, w, b, stride=stride, pad=pad)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+    gx, gw, gb, gdout = (to_gpu(a) for a in (x, w, b, dout))
+
+    def gpu_fb():
+        _o, c = layers.conv_forward(gx, gw, gb, stride=stride, pad=pad)
+        synchronize(layers.conv_backward(gdout, c)[0])
+
+    def cpu_fb():
+        _o, c = layers.conv_forward(x, w, b, stride=stride, pad=pad)
+        layers.conv_backward(dout, c)
+
+    functions = {"gpu_fb": gpu_fb, "cpu_fb": cpu_fb}
+    if torch is not None:
+        tx, tw, tb = (torch.from_numpy(a).cuda().requires_grad_() for a in (x, w, b))
+        tdout = torch.from_numpy(dout).cuda()
+
+        def torch_fb():
+            o = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=pad)
+            torch.autograd.grad(o, (tx, tw, tb), tdout)
+            torch.cuda.synchronize()
+
+        functions["torch_fb"] = torch_fb
+    return median_times(functions, repeats)
+
+
+def gpu_pool_case(x_shape, size, stride, repeats, torch=None, rng=None):
+    """Seconds of max pool forward + backward: convlab on the GPU and on the
+    CPU, and PyTorch on the GPU (when ``torch`` has CUDA)."""
+    from convlab.backend import synchronize, to_gpu
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    out, _ = layers.max_pool_forward(x, size=size, stride=stride)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+    gx, gdout = to_gpu(x), to_gpu(dout)
+
+    def gpu_fb():
+        _o, c = layers.max_pool_forward(gx, size=size, stride=stride)
+        synchronize(layers.max_pool_backward(gdout, c))
+
+    def cpu_fb():
+        _o, c = layers.max_pool_forward(x, size=size, stride=stride)
+        layers.max_pool_backward(dout, c)
+
+    functions = {"gpu_fb": gpu_fb, "cpu_fb": cpu_fb}
+    if torch is not None:
+        tx = torch.from_numpy(x).cuda().requires_grad_()
+        tdout = torch.from_numpy(dout).cuda()
+
+        def torch_fb():
+            o = torch.nn.functional.max_pool2d(tx, size, stride)
+            torch.autograd.grad(o, (tx,), tdout)
+            torch.cuda.synchronize()
+
+        functions["torch_fb"] = torch_fb
+    return median_times(functions, repeats)
+
+
+def gpu_training_case(kind, example_shape, n_train, batch_size, epochs=2, torch=None):
+    """Seconds per epoch of Adam training, same batches and start: convlab
+    with device="gpu" and "cpu", and PyTorch on the GPU (when it has CUDA)."""
+    from convlab import optim
+    from convlab.backend import synchronize, to_gpu
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_train, *example_shape), dtype=np.float32)
+    y = rng.integers(0, 10, n_train)
+    batches = [rng.choice(n_train, batch_size) for _ in range(n_train // batch_size)]
+    cpu_model = _training_model(kind)
+    gpu_model = _training_model(kind).to("gpu")
+
+    def epoch(model, move):
+        configs = {k: {"learning_rate": 1e-3} for k in model.params}
+        for batch in batches:
+            _loss, grads = model.loss(move(X[batch]), move(y[batch]))
+            for k in model.params:
+                model.params[k], configs[k] = optim.adam(model.params[k], grads[k], configs[k])
+        synchronize(model.params[next(iter(model.params))])
+
+    functions = {"gpu": lambda: epoch(gpu_model, to_gpu),
+                 "cpu": lambda: epoch(cpu_model, lambda a: a)}
+    if torch is not None:
+        net = _torch_copy(cpu_model, torch).cuda()
+        adam = torch.optim.Adam(net.parameters(), lr=1e-3)
+        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+
+        def torch_epoch():
+            for batch in batches:
+                index = torch.from_numpy(batch)
+                adam.zero_grad()
+                scores = net(tX[index].cuda())
+                torch.nn.functional.cross_entropy(scores, ty[index].cuda()).backward()
+                adam.step()
+            torch.cuda.synchronize()
+
+        functions["torch"] = torch_epoch
+    return median_times(functions, repeats=epochs, rounds=epochs, warmup=1)
+
+
+def run_gpu(repeats=15, progress=print):
+    """The suite on the GPU; returns a dict of rows and the environment."""
+    from convlab import backend
+    torch = _torch_cuda(_torch())
+    gpu = ("emulated: convlab.gpu_emulation, the CUDA kernels compiled for the CPU"
+           if backend._emulated_gpu else backend.gpu_status()[1])
+    result = {"conv": [], "pool": [], "training": [],
+              "env": {"date": datetime.date.today().isoformat(),
+                      "gpu": gpu, "cupy": _cupy_version(),
+                      "torch": (f"{torch.__version__}, cuDNN "
+                                f"{torch.backends.cudnn.version()}") if torch else
+                               "not installed with CUDA"}}
+    for name, x_shape, w_shape, stride, pad in CONV_SUITE:
+        progress(f"GPU conv {name} ...")
+        result["conv"].append((name, x_shape, w_shape, stride, pad, gpu_conv_case(
+            x_shape, w_shape, stride, pad, repeats, torch)))
+    for name, x_shape, size, stride in POOL_SUITE:
+        progress(f"GPU max pool {name} ...")
+        result["pool"].append((name, x_shape, size, stride,
+                               gpu_pool_case(x_shape, size, stride, repeats, torch)))
+    for name, kind, shape, n_train, batch_size in TRAINING_SUITE:
+        progress(f"GPU training {name} ...")
+        result["training"].append((name, n_train, batch_size, gpu_training_case(
+            kind, shape, n_train, batch_size, epochs=3, torch=torch)))
+    return result
+
+
+def _cupy_version():
+    try:
+        import cupy
+    except ImportError:
+        return "not installed"
+    return cupy.__version__
+
+
+def gpu_report(result):
+    """The GPU results as a Markdown document."""
+    env = result["env"]
+    ms = lambda s: f"{s * 1e3:.2f}"  # noqa: E731
+    has_torch = not env["torch"].startswith("not installed")
+    theirs = lambda t: ms(t["torch_fb"]) if has_torch else "-"  # noqa: E731
+    lines = [
+        "# Benchmarks on a GPU",
+        "",
+        "Made by `convlab bench --device gpu`. Times are medians (ms) over "
+        "alternating repetitions in one run, float32; every GPU timing waits for "
+        "the GPU to finish.",
+        "",
+        f"- date: {env['date']}; GPU: {env['gpu']}; CuPy {env['cupy']}; "
+        f"PyTorch {env['torch']}",
+        "",
+        "## Convolution, forward + backward",
+        "",
+        "| layer | x | w | S | P | convlab GPU | convlab CPU | torch GPU (cuDNN) "
+        "| CPU / GPU | convlab GPU / torch GPU |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, x_shape, w_shape, stride, pad, t in result["conv"]:
+        ratio = f"{t['gpu_fb'] / t['torch_fb']:.2f}x" if has_torch else "-"
+        lines.append(f"| {name} | {x_shape} | {w_shape} | {stride} | {pad} "
+                     f"| {ms(t['gpu_fb'])} | {ms(t['cpu_fb'])} | {theirs(t)} "
+                     f"| {t['cpu_fb'] / t['gpu_fb']:.1f}x | {ratio} |")
+    lines += ["", "## Max pooling, forward + backward", "",
+              "| layer | x | F | S | convlab GPU | convlab CPU | torch GPU "
+              "| CPU / GPU | convlab GPU / torch GPU |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for name, x_shape, size, stride, t in result["pool"]:
+        ratio = f"{t['gpu_fb'] / t['torch_fb']:.2f}x" if has_torch else "-"
+        lines.append(f"| {name} | {x_shape} | {size} | {stride} | {ms(t['gpu_fb'])} "
+                     f"| {ms(t['cpu_fb'])} | {theirs(t)} "
+                     f"| {t['cpu_fb'] / t['gpu_fb']:.1f}x | {ratio} |")
+    lines += ["", "## Training, seconds per epoch (Adam, same batches, same start)", "",
+              "| model | examples | batch | convlab GPU | convlab CPU | torch GPU "
+              "| CPU / GPU |",
+              "|---|---|---|---|---|---|---|"]
+    for name, n_train, batch_size, t in result["training"]:
+        torch_time = f"{t['torch']:.3f}" if has_torch else "-"
+        lines.append(f"| {name} | {n_train} | {batch_size} | {t['gpu']:.3f} "
+                     f"| {t['cpu']:.3f} | {torch_time} | {t['cpu'] / t['gpu']:.1f}x |")
+    if not has_torch:
+        lines += ["", "PyTorch with CUDA is not installed: the cuDNN columns are empty."]
+    return "\n".join(lines) + "\n"
+
+
 def add_arguments(parser):
     """The options of ``convlab bench``."""
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
+                        help=_("gpu: time convlab's layers on the GPU against the CPU "
+                               "and PyTorch's cuDNN (needs CuPy and a GPU)"))
     parser.add_argument("--repeats", type=int, default=15,
                         help="timed calls per measurement (default 15)")
     parser.add_argument("--no-naive", action="store_true",
@@ -398,7 +610,18 @@ def command(args):
     """Run ``convlab bench``: print the report, and write it when asked."""
     if args.repeats < 1:
         raise SystemExit("convlab bench: --repeats must be at least 1")
-    text = report(run(repeats=args.repeats, naive=not args.no_naive))
+    if getattr(args, "device", "cpu") == "gpu":
+        from convlab.backend import gpu_status
+        usable, reason = gpu_status()
+        if not usable:
+            print(_("convlab bench --device gpu needs CuPy and a working GPU, but here: "
+                    "{reason}. Nothing was measured; `convlab bench` measures on the "
+                    "CPU, and docs/gpu.md tells how to set up a GPU.").format(reason=reason),
+                  file=sys.stderr)
+            return 1
+        text = gpu_report(run_gpu(repeats=args.repeats))
+    else:
+        text = report(run(repeats=args.repeats, naive=not args.no_naive))
     print(text)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:

@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from convlab.backend import is_array, on_gpu
 from convlab.errors import ShapeError
 from convlab.i18n import _
 
@@ -19,9 +20,10 @@ NUMERIC_KINDS = "iuf"
 def array(name, x, ndim=None, layout=""):
     """Check that ``x`` is a numeric ndarray (of ``ndim`` dimensions) and return it.
 
-    ``layout`` names the axes for the message, e.g. "(N, C, H, W)".
+    ``layout`` names the axes for the message, e.g. "(N, C, H, W)". Arrays on
+    a GPU (CuPy) are accepted as they are, never copied to the CPU.
     """
-    if not isinstance(x, np.ndarray):
+    if not is_array(x):
         raise TypeError(_("{name} must be a NumPy array, got {type}. Convert it "
                           "with np.asarray({name}) first.").format(
             name=name, type=type(x).__name__))
@@ -36,6 +38,21 @@ def array(name, x, ndim=None, layout=""):
         raise ShapeError(_("{name} must not be empty, got shape {shape}.").format(
             name=name, shape=x.shape))
     return x
+
+
+def on_cpu(function, fast, **arrays):
+    """Check that ``arrays`` (given by name) are NumPy arrays, not on a GPU.
+
+    For the naive layers: their loops, one tiny step per window, are what a
+    GPU does worst. The message points to the fast layer ``fast``.
+    """
+    for name, x in arrays.items():
+        if on_gpu(x):
+            raise TypeError(_("{function} runs on NumPy arrays only (its loops would "
+                              "be very slow on a GPU), but {name} is on the GPU. Use "
+                              "{fast}, which computes on the GPU, or move the data "
+                              "with convlab.to_cpu({name}).").format(
+                function=function, name=name, fast=fast))
 
 
 def whole_number(name, value, minimum):

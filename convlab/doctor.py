@@ -82,14 +82,29 @@ def check_server_extensions():
 
 
 def check_gpu():
-    """Whether CuPy can run on a GPU here. Never raises."""
+    """Whether CuPy can run on a GPU here, and which CuPy. Never raises."""
     from convlab.backend import gpu_status
 
     usable, detail = gpu_status()
+    cupy = cupy_version()
     if usable:
-        return ("GPU", OK, detail)
+        return ("GPU", OK, _("{device}, CuPy {version}: device=\"gpu\" trains "
+                             "there").format(device=detail, version=cupy))
+    if cupy:
+        detail = _("CuPy {version} is installed but cannot use a GPU ({reason})").format(
+            version=cupy, reason=detail)
     return ("GPU", OPTIONAL, _("{reason}: layers run on the CPU with NumPy").format(
         reason=detail))
+
+
+def cupy_version():
+    """The version of the installed CuPy package (any of its names), or None."""
+    for name in ("cupy-cuda12x", "cupy-cuda13x", "cupy-cuda11x", "cupy"):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def check_datasets():

@@ -13,11 +13,18 @@ comes from two tricks, named where they are used.
   a time: within one cell no two windows touch the same input, so a plain
   ``+=`` is right; ``np.add.at``, the usual way to add into repeated
   indices, is many times slower.
+
+On a GPU (CuPy arrays, see convlab.backend) the same functions compute
+where the data lives: the GEMMs and elementwise work are the same lines
+(``@`` on CuPy arrays is cuBLAS), and im2col, col2im and pooling, whose
+NumPy tricks would be slow there, launch the CUDA kernels of
+convlab/cuda/*.cu through ``convlab.cuda_kernels``.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from convlab import checks
+from convlab import checks, cuda_kernels
+from convlab.backend import common_array_module
 from convlab.shapes import conv_output_shape, pool_output_shape
 
 
@@ -28,7 +35,8 @@ def zero_pad(x, pad):
     """
     if pad == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    xp = common_array_module(x=x)
+    return xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
 
 
 # --- Convolution -----------------------------------------------------------
@@ -40,13 +48,15 @@ def conv_forward(x, w, b, stride=1, pad=0):
     Returns (out, cache): out (N, F, H2, W2), cache (x, w, b, stride, pad, cols).
     """
     H2, W2 = conv_output_shape(x, w, b, stride, pad)
+    xp = common_array_module(x=x, w=w, b=b)            # numpy, or cupy on a GPU
     x, w, b = _common_dtype(x, w, b)
     N, F = x.shape[0], w.shape[0]
-    cols = im2col(zero_pad(x, pad), w.shape[2], w.shape[3], stride, H2, W2)
+    to_columns = im2col if xp is np else cuda_kernels.im2col
+    cols = to_columns(zero_pad(x, pad), w.shape[2], w.shape[3], stride, H2, W2)
     products = w.reshape(F, -1) @ cols                  # (F, N*H2*W2): one GEMM
     # Add the bias while reordering to (N, F, H2, W2): one pass, not two.
-    out = np.empty((N, F, H2 * W2), dtype=products.dtype)
-    np.add(products.reshape(F, N, H2 * W2).transpose(1, 0, 2), b[:, None], out=out)
+    out = xp.empty((N, F, H2 * W2), dtype=products.dtype)
+    xp.add(products.reshape(F, N, H2 * W2).transpose(1, 0, 2), b[:, None], out=out)
     return out.reshape(N, F, H2, W2), (x, w, b, stride, pad, cols)
 
 
@@ -63,18 +73,21 @@ def conv_backward(dout, cache, need_dx=True):
     H2, W2 = conv_output_shape(x, w, b, stride, pad)
     N, F, HH, WW = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
     checks.same_shape("dout", dout, (N, F, H2, W2), "conv_forward")
+    xp = common_array_module(dout=dout, x=x)
+    to_columns, to_image = ((im2col, col2im) if xp is np else
+                            (cuda_kernels.im2col, cuda_kernels.col2im))
     if len(cache) == 6:
         cols = cache[5]
     else:
         x, w, b = _common_dtype(x, w, b)
-        cols = im2col(zero_pad(x, pad), HH, WW, stride, H2, W2)
+        cols = to_columns(zero_pad(x, pad), HH, WW, stride, H2, W2)
     db = dout.sum(axis=(0, 2, 3))
     dout2 = dout.transpose(1, 0, 2, 3).reshape(F, -1)   # (F, N*H2*W2)
     dw = (dout2 @ cols.T).reshape(w.shape)
     if not need_dx:
         return None, dw, db
     dcols = w.reshape(F, -1).T @ dout2                  # (C*HH*WW, N*H2*W2)
-    dx = col2im(dcols, x.shape, HH, WW, stride, pad, H2, W2)
+    dx = to_image(dcols, x.shape, HH, WW, stride, pad, H2, W2)
     return dx, dw, db
 
 
@@ -140,7 +153,7 @@ def _steps(start, stride, count):
 
 def _common_dtype(*arrays):
     """The arrays in the dtype of their result (float32 stays float32)."""
-    dtype = np.result_type(*arrays)
+    dtype = np.result_type(*(a.dtype for a in arrays))
     return tuple(a.astype(dtype, copy=False) for a in arrays)
 
 
@@ -150,13 +163,18 @@ def max_pool_forward(x, size=2, stride=2):
     """Fast max pooling; same contract as ``max_pool_forward_naive``.
 
     Inputs: x (N, C, H, W); window ``size`` F; ``stride`` S.
-    Returns (out, cache): out (N, C, H2, W2), cache (x, size, stride, out).
+    Returns (out, cache): out (N, C, H2, W2), cache (x, size, stride, out)
+    (on a GPU (x, size, stride, argmax): where each window's maximum was).
 
     Instead of looping over windows, loop over the F*F cells of a window:
     cell (i, j) of every window at once is the strided slice
     x[:, :, i::S, j::S], so the max is F*F elementwise np.maximum calls.
     """
     H2, W2 = pool_output_shape(x, size, stride)
+    if common_array_module(x=x) is not np:      # GPU: pool.cu, a thread per output
+        out, argmax = cuda_kernels.max_pool_forward(x, size, stride, H2, W2)
+        # On the GPU the cache holds where each maximum was, for the backward kernel.
+        return out, (x, size, stride, argmax)
     out = x[:, :, _steps(0, stride, H2), _steps(0, stride, W2)].copy()
     for i, j in np.ndindex(size, size):
         np.maximum(out, x[:, :, _steps(i, stride, H2), _steps(j, stride, W2)], out=out)
@@ -176,6 +194,10 @@ def max_pool_backward(dout, cache):
     x, size, stride = cache[:3]
     H2, W2 = pool_output_shape(x, size, stride)
     checks.same_shape("dout", dout, x.shape[:2] + (H2, W2), "max_pool_forward")
+    if common_array_module(dout=dout, x=x) is not np:   # GPU: pool.cu, a gather per input
+        argmax = cache[3] if len(cache) == 4 else max_pool_forward(x, size, stride)[1][3]
+        dout = dout.astype(np.result_type(dout.dtype, x.dtype), copy=False)
+        return cuda_kernels.max_pool_backward(dout, argmax, x.shape, size, stride)
     out = cache[3] if len(cache) == 4 else max_pool_forward(x, size, stride)[0]
     dtype = np.result_type(dout, x)
     # When the windows tile the input (stride == size), every input cell is
@@ -206,6 +228,8 @@ def avg_pool_forward(x, size=2, stride=2):
     integer x), cache (x, size, stride).
     """
     H2, W2 = pool_output_shape(x, size, stride)
+    if common_array_module(x=x) is not np:      # GPU: pool.cu, a thread per output
+        return cuda_kernels.avg_pool_forward(x, size, stride, H2, W2), (x, size, stride)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     out = np.zeros(x.shape[:2] + (H2, W2), dtype=dtype)
     for i in range(size):
@@ -221,6 +245,8 @@ def avg_pool_backward(dout, cache):
     x, size, stride = checks.cache(cache, (3,), "avg_pool_forward")
     H2, W2 = pool_output_shape(x, size, stride)
     checks.same_shape("dout", dout, x.shape[:2] + (H2, W2), "avg_pool_forward")
+    if common_array_module(dout=dout, x=x) is not np:   # GPU: pool.cu, a gather per input
+        return cuda_kernels.avg_pool_backward(dout, x.shape, size, stride)
     share = dout / (size * size)
     dx = np.zeros(x.shape, dtype=share.dtype)
     for i in range(size):

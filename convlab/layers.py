@@ -11,10 +11,15 @@ check against the lecture's pictures. The fast ones (``conv_forward``,
 ``max_pool_forward``, ...) live in ``convlab.fast_layers``, take the same
 arguments and return the same results; they are re-exported here, so one
 line swaps one for the other.
+
+The fast layers, the fully connected and ReLU layers and the losses also
+take arrays on a GPU (CuPy, see convlab.backend) and compute there; the
+naive loops take NumPy arrays only and say so.
 """
 import numpy as np
 
 from convlab import checks
+from convlab.backend import common_array_module
 from convlab.shapes import conv_output_shape, pool_output_shape
 from convlab.fast_layers import (  # noqa: F401  (re-exported)
     avg_pool_backward,
@@ -99,6 +104,7 @@ def conv_forward_naive(x, w, b, stride=1, pad=0):
     - cache: (x, w, b, stride, pad)
     """
     H2, W2 = conv_output_shape(x, w, b, stride, pad)
+    checks.on_cpu("conv_forward_naive", "layers.conv_forward", x=x, w=w, b=b)
     N, F = x.shape[0], w.shape[0]
     HH, WW = w.shape[2:]
     xp = zero_pad(x, pad)
@@ -122,6 +128,7 @@ def conv_backward_naive(dout, cache):
     H2, W2 = conv_output_shape(x, w, b, stride, pad)
     N, F = x.shape[0], w.shape[0]
     checks.same_shape("dout", dout, (N, F, H2, W2), "conv_forward_naive")
+    checks.on_cpu("conv_backward_naive", "layers.conv_backward", dout=dout, x=x, w=w)
     HH, WW = w.shape[2:]
     xp = zero_pad(x, pad)
     dxp = np.zeros(xp.shape, dtype=np.result_type(dout, w))
@@ -153,6 +160,7 @@ def max_pool_forward_naive(x, size=2, stride=2):
     W2 = (W - F)/S + 1; cache (x, size, stride).
     """
     H2, W2 = pool_output_shape(x, size, stride)
+    checks.on_cpu("max_pool_forward_naive", "layers.max_pool_forward", x=x)
     N, C = x.shape[:2]
     out = np.zeros((N, C, H2, W2), dtype=x.dtype)
     for n in range(N):
@@ -177,6 +185,7 @@ def max_pool_backward_naive(dout, cache):
     H2, W2 = pool_output_shape(x, size, stride)
     N, C = x.shape[:2]
     checks.same_shape("dout", dout, (N, C, H2, W2), "max_pool_forward_naive")
+    checks.on_cpu("max_pool_backward_naive", "layers.max_pool_backward", dout=dout, x=x)
     dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
     for n in range(N):
         for c in range(C):
@@ -197,12 +206,13 @@ def softmax_loss(scores, y):
     Returns (loss, dscores): a float and the gradient (N, K).
     """
     checks.labels(y, scores)
+    rows = common_array_module(scores=scores, y=y).arange(scores.shape[0])
     shifted = scores - scores.max(axis=1, keepdims=True)  # for stability
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     n = scores.shape[0]
-    loss = -log_probs[np.arange(n), y].mean()
+    loss = -log_probs[rows, y].mean()
     dscores = np.exp(log_probs)
-    dscores[np.arange(n), y] -= 1
+    dscores[rows, y] -= 1
     return float(loss), dscores / n
 
 
@@ -214,10 +224,11 @@ def svm_loss(scores, y):
     """
     checks.labels(y, scores)
     n = scores.shape[0]
-    correct = scores[np.arange(n), y][:, None]
+    rows = common_array_module(scores=scores, y=y).arange(n)
+    correct = scores[rows, y][:, None]
     margins = np.maximum(0, scores - correct + 1)
-    margins[np.arange(n), y] = 0
+    margins[rows, y] = 0
     loss = margins.sum() / n
     dscores = (margins > 0).astype(scores.dtype if scores.dtype.kind == "f" else float)
-    dscores[np.arange(n), y] = -dscores.sum(axis=1)
+    dscores[rows, y] = -dscores.sum(axis=1)
     return float(loss), dscores / n

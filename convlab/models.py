@@ -18,10 +18,14 @@ returns the class scores (N, num_classes) without labels, or
 
 All three are a stack of ``Layer`` objects run by ``Net``, which also
 prints ``summary()``: each layer's output volume and parameter count.
+They take ``device="gpu"`` (or ``model.to("gpu")``): the parameters move to
+the GPU once, and every ``loss`` then computes there (a NumPy batch is moved
+on the way in); ``predict`` and ``activations`` return NumPy arrays.
 """
 import numpy as np
 
 from convlab import checks, layers
+from convlab.backend import check_device, to_cpu, to_device
 from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.shapes import fitted_size
@@ -191,14 +195,28 @@ class Net:
     - input_shape: the shape of one example, e.g. (3, 32, 32)
     - reg: L2 strength; the loss adds 0.5 * reg * sum(W**2) over weights
     - dtype: the parameters' dtype; inputs are converted to it
+    - device: "cpu" or "gpu", where the parameters live and losses compute
     """
 
-    def __init__(self, input_shape, layer_list, params, reg=0.0, dtype=np.float32):
+    def __init__(self, input_shape, layer_list, params, reg=0.0, dtype=np.float32,
+                 device="cpu"):
         self.input_shape = tuple(input_shape)
         self.layers = layer_list
         self.params = {k: v.astype(dtype) for k, v in params.items()}
         self.reg = float(reg)
         self.dtype = np.dtype(dtype)
+        self.device = "cpu"
+        self.to(device)
+
+    def to(self, device):
+        """Move the parameters to ``device`` ("cpu" or "gpu"), once; returns the model.
+
+        "gpu" needs CuPy and a working GPU (RuntimeError saying what is
+        missing otherwise; see docs/gpu.md).
+        """
+        self.device = check_device(device)
+        self.params = {k: to_device(v, self.device) for k, v in self.params.items()}
+        return self
 
     def loss(self, X, y=None):
         """Scores (N, num_classes) if y is None, else (loss, grads).
@@ -209,7 +227,7 @@ class Net:
         scores, caches = self._forward(X)
         if y is None:
             return scores
-        loss, dout = layers.softmax_loss(scores, y)
+        loss, dout = layers.softmax_loss(scores, to_device(y, self.device))
         grads = {}
         for layer, cache in zip(reversed(self.layers), reversed(caches)):
             # The input images need no gradient: skip it in the first layer.
@@ -223,7 +241,7 @@ class Net:
 
     def predict(self, X, batch_size=500):
         """The class with the highest score for each example: (N,) ints."""
-        return np.concatenate([np.argmax(self.loss(X[i:i + batch_size]), axis=1)
+        return np.concatenate([to_cpu(np.argmax(self.loss(X[i:i + batch_size]), axis=1))
                                for i in range(0, len(X), batch_size)])
 
     def activations(self, X):
@@ -231,7 +249,7 @@ class Net:
         out, result = self._inputs(X), []
         for layer in self.layers:
             out, _cache = layer.forward(out, self.params)
-            result.append((layer.name, out))
+            result.append((layer.name, to_cpu(out)))
         return result
 
     def weight_names(self):
@@ -282,7 +300,7 @@ class Net:
                                "expected (N, {inner}), got {shape}.").format(
                 expected=self.input_shape, inner=", ".join(map(str, self.input_shape)),
                 shape=X.shape))
-        return X.astype(self.dtype, copy=False)
+        return to_device(X, self.device).astype(self.dtype, copy=False)
 
     def __repr__(self):
         return (f"{type(self).__name__}(" + " - ".join(l.name for l in self.layers)
@@ -370,13 +388,13 @@ class TwoLayerNet(Net):
     """
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10,
-                 weight_scale=1e-3, reg=0.0, dtype=np.float64, seed=None):
+                 weight_scale=1e-3, reg=0.0, dtype=np.float64, seed=None, device="cpu"):
         input_dim = checks.whole_number("input_dim", input_dim, minimum=1)
         hidden_dim = checks.whole_number("hidden_dim", hidden_dim, minimum=1)
         num_classes = checks.whole_number("num_classes", num_classes, minimum=2)
         layer_list, params = build((input_dim,), ["fc", "relu", "fc"], num_classes, [],
                                    3, [hidden_dim], weight_scale=weight_scale, seed=seed)
-        super().__init__((input_dim,), layer_list, params, reg, dtype)
+        super().__init__((input_dim,), layer_list, params, reg, dtype, device)
 
     def _inputs(self, X):
         checks.array("X", X)
@@ -393,7 +411,7 @@ class ThreeLayerConvNet(Net):
 
     def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=7,
                  hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0,
-                 dtype=np.float32, seed=None):
+                 dtype=np.float32, seed=None, device="cpu"):
         layer_list, params = build(
             input_dim, ["conv", "relu", "pool", "fc", "relu", "fc"],
             checks.whole_number("num_classes", num_classes, minimum=2),
@@ -401,7 +419,7 @@ class ThreeLayerConvNet(Net):
             checks.whole_number("filter_size", filter_size, minimum=1),
             [checks.whole_number("hidden_dim", hidden_dim, minimum=1)],
             weight_scale=weight_scale, seed=seed, description="ThreeLayerConvNet")
-        super().__init__(input_dim, layer_list, params, reg, dtype)
+        super().__init__(input_dim, layer_list, params, reg, dtype, device)
 
 
 class ConvNet(Net):
@@ -412,7 +430,7 @@ class ConvNet(Net):
     @classmethod
     def from_spec(cls, spec, input_shape=(3, 32, 32), num_classes=10, filters=32,
                   filter_size=3, hidden_dims=100, pool_size=2, pool_stride=2,
-                  weight_scale=None, reg=0.0, dtype=np.float32, seed=None):
+                  weight_scale=None, reg=0.0, dtype=np.float32, seed=None, device="cpu"):
         """Build the network a spec string describes.
 
         spec: e.g. "[(CONV-RELU)*2-POOL]*2-(FC-RELU)*1-FC": layers CONV,
@@ -424,6 +442,7 @@ class ConvNet(Net):
         filter_size, pool_size, pool_stride: the same for every layer; convs
           use stride 1 and zero padding (filter_size - 1)/2.
         weight_scale: None for He initialisation (std sqrt(2 / fan_in)).
+        device: "cpu" or "gpu", where the parameters live (see ``Net.to``).
         """
         kinds = parse_spec(spec)
         n_conv, n_hidden = kinds.count("conv"), kinds.count("fc") - 1
@@ -438,7 +457,7 @@ class ConvNet(Net):
             hidden_dims, checks.whole_number("pool_size", pool_size, minimum=1),
             checks.whole_number("pool_stride", pool_stride, minimum=1),
             weight_scale=weight_scale, seed=seed, description=repr(spec))
-        net = cls(input_shape, layer_list, params, reg, dtype)
+        net = cls(input_shape, layer_list, params, reg, dtype, device)
         net.spec = spec
         return net
 

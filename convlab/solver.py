@@ -13,6 +13,10 @@ turns it off), records the histories, decays the learning rate after each
 epoch, and ends with the parameters that scored best on the validation set.
 ``save_checkpoint`` / ``load_checkpoint`` stop and resume training exactly:
 a resumed run ends with the same parameters as one straight through.
+
+With ``device="gpu"`` the model's parameters move to the GPU once, at the
+start; the data stay on the CPU and each minibatch moves there once per step.
+Histories are Python floats and checkpoints hold NumPy arrays either way.
 """
 import json
 import os
@@ -21,6 +25,7 @@ import tempfile
 import numpy as np
 
 from convlab import checks, optim
+from convlab.backend import check_device, is_array, to_cpu, to_device
 from convlab.errors import ShapeError
 from convlab.i18n import _
 
@@ -45,13 +50,21 @@ class Solver:
     - seed: makes minibatch sampling (and so training) reproducible
     - callback: callback(solver, event), event "iteration" after every
       step and "epoch" after each accuracy check, e.g. for live plots
+    - device: "cpu" or "gpu" to train there (moves the model's parameters);
+      None keeps the model where it is (model.device, else "cpu")
     """
 
     def __init__(self, model, data, update_rule="sgd", optim_config=None, lr_decay=1.0,
                  batch_size=100, num_epochs=10, num_train_samples=1000,
                  num_val_samples=None, checkpoint_name=None, print_every=10,
-                 verbose=True, seed=None, callback=None):
+                 verbose=True, seed=None, callback=None, device=None):
         self.model = model
+        self.device = check_device(device or getattr(model, "device", "cpu"))
+        if hasattr(model, "to"):
+            model.to(self.device)
+        else:       # a CS231n-style model: a params dict and loss()
+            model.params.update({k: to_device(v, self.device)
+                                 for k, v in model.params.items()})
         self.X_train, self.y_train = _split(data, "train")
         self.X_val, self.y_val = _split(data, "val")
         if isinstance(update_rule, str):
@@ -92,7 +105,9 @@ class Solver:
     def _step(self):
         """One gradient update on a random minibatch."""
         batch = self.rng.choice(len(self.X_train), self.batch_size)
-        loss, grads = self.model.loss(self.X_train[batch], self.y_train[batch])
+        # The data stay on the CPU; each minibatch moves to the device once.
+        loss, grads = self.model.loss(to_device(self.X_train[batch], self.device),
+                                      to_device(self.y_train[batch], self.device))
         self.loss_history.append(float(loss))
         for name, w in self.model.params.items():
             self.model.params[name], self.optim_configs[name] = self.update_rule(
@@ -103,11 +118,13 @@ class Solver:
 
         num_samples: check a random subset of this size (None: all of X).
         """
+        X, y = to_cpu(X), to_cpu(y)
         if num_samples is not None and len(X) > num_samples:
             subset = self.rng.choice(len(X), num_samples)
             X, y = X[subset], y[subset]
         predictions = np.concatenate([
-            np.argmax(self.model.loss(X[i:i + batch_size]), axis=1)
+            to_cpu(np.argmax(self.model.loss(to_device(X[i:i + batch_size], self.device)),
+                             axis=1))
             for i in range(0, len(X), batch_size)])
         return float(np.mean(predictions == y))
 
@@ -165,18 +182,19 @@ class Solver:
         """Save everything needed to resume training to ``path`` (.npz).
 
         Plain arrays and JSON, no pickle: loading a checkpoint never runs code.
+        Arrays on a GPU are saved as NumPy arrays.
         """
         arrays, meta_configs = {}, {}
         for name, config in self.optim_configs.items():
             meta_configs[name] = {}
             for key, value in config.items():
-                if isinstance(value, np.ndarray):
-                    arrays[f"optim/{name}/{key}"] = value
+                if is_array(value):
+                    arrays[f"optim/{name}/{key}"] = to_cpu(value)
                 else:
                     meta_configs[name][key] = value
         for name, value in self.model.params.items():
-            arrays[f"params/{name}"] = value
-            arrays[f"best_params/{name}"] = self.best_params[name]
+            arrays[f"params/{name}"] = to_cpu(value)
+            arrays[f"best_params/{name}"] = to_cpu(self.best_params[name])
         meta = dict(format=CHECKPOINT_FORMAT, epoch=self.epoch, iteration=self.iteration,
                     best_val_acc=self.best_val_acc, loss_history=self.loss_history,
                     train_acc_history=self.train_acc_history,
@@ -210,14 +228,14 @@ class Solver:
                                "{saved} do not match this model's {expected}.").format(
                 path=path, saved={k: v.shape for k, v in params.items()},
                 expected=expected))
-        self.model.params = params
-        self.best_params = {k.split("/", 1)[1]: v for k, v in arrays.items()
-                            if k.startswith("best_params/")}
+        self.model.params = {k: to_device(v, self.device) for k, v in params.items()}
+        self.best_params = {k.split("/", 1)[1]: to_device(v, self.device)
+                            for k, v in arrays.items() if k.startswith("best_params/")}
         self.optim_configs = meta["optim_configs"]
         for key, value in arrays.items():
             if key.startswith("optim/"):
                 _prefix, name, field = key.split("/", 2)
-                self.optim_configs[name][field] = value
+                self.optim_configs[name][field] = to_device(value, self.device)
         for key in ("epoch", "iteration", "best_val_acc", "loss_history",
                     "train_acc_history", "val_acc_history"):
             setattr(self, key, meta[key])
@@ -239,4 +257,4 @@ def _split(data, part):
     if len(X) != len(y):
         raise ShapeError(_("X_{part} has {n} examples but y_{part} has {m} labels.").format(
             part=part, n=len(X), m=len(y)))
-    return X, y
+    return to_cpu(X), to_cpu(y)     # the data stay on the CPU (see _step)

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from convlab import fast_layers
+from convlab.gpu_emulation import build_cpu_library
 
 CUDA_DIR = Path(__file__).resolve().parents[1] / "convlab" / "cuda"
 CU_FILES = {
@@ -46,17 +47,11 @@ _SIGNATURES = {
 
 @pytest.fixture(scope="session")
 def lib(tmp_path_factory):
-    """cpu_launch.cpp (which includes the .cu files) built and loaded."""
-    gxx = shutil.which("g++")
-    if gxx is None:
+    """cpu_launch.cpp (which includes the .cu files) built and loaded, as the
+    emulated GPU of convlab.gpu_emulation builds it (g++ -Wall -Werror)."""
+    if shutil.which("g++") is None:
         pytest.skip("g++ is not installed: cannot build the CPU version of the CUDA kernels")
-    out = tmp_path_factory.mktemp("cuda_cpu") / "libconvlab_cuda_cpu.so"
-    result = subprocess.run(
-        [gxx, "-O2", "-shared", "-fPIC", "-std=c++17", "-Wall", "-Werror",
-         str(CUDA_DIR / "cpu_launch.cpp"), "-o", str(out)],
-        capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    library = ctypes.CDLL(str(out))
+    library = ctypes.CDLL(str(build_cpu_library(tmp_path_factory.mktemp("cuda_cpu"))))
     for kernel, signature in _SIGNATURES.items():
         for suffix in DTYPES.values():
             function = getattr(library, f"launch_{kernel}_{suffix}")

@@ -20,6 +20,11 @@ def requirements(specs):
     return {requirement_name(s): s.replace(" ", "") for s in specs}
 
 
+# PyPI names whose conda-forge package is called otherwise: CuPy's wheels are
+# named after the CUDA version (cupy-cuda12x), conda-forge's is `cupy`.
+CONDA_NAMES = {"cupy-cuda12x": "cupy"}
+
+
 def test_environment_yml_has_the_same_packages_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
@@ -27,6 +32,9 @@ def test_environment_yml_has_the_same_packages_as_pyproject():
     conda = requirements(d for d in conda if requirement_name(d) not in ("python", "pip"))
     project = PYPROJECT["project"]
     expected = requirements(project["dependencies"] + project["optional-dependencies"]["dev"])
+    for pip_name, conda_name in CONDA_NAMES.items():
+        if pip_name in expected:
+            expected[conda_name] = expected.pop(pip_name).replace(pip_name, conda_name)
     assert conda == expected
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert pip_section == ["-e ."], "the package itself comes through the pip section"
@@ -44,6 +52,13 @@ def test_torch_is_not_a_dependency():
 def test_gpu_extra_is_cupy_for_cuda_12():
     assert [requirement_name(s) for s in PYPROJECT["project"]["optional-dependencies"]["gpu"]] \
         == ["cupy-cuda12x"]
+
+
+def test_tests_install_cupy_for_real():
+    """The dev extra installs the gpu extra's CuPy (it imports without a GPU):
+    the tests of `import convlab` with CuPy present run against the real one."""
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert set(extras["gpu"]) <= set(extras["dev"])
 
 
 def test_ci_runs_the_readme_test_command():
