@@ -12,7 +12,7 @@ LAB_OPEN := $(if $(wildcard course/00_welcome.ipynb),course/00_welcome.ipynb,REA
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install lab test torch browser bench demo doctor assignments translations clean
+.PHONY: help install lab test torch browser bench bench-grading demo doctor assignments translations clean
 
 help:
 	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make torch         add PyTorch 2.13.0 CPU to .venv (test oracle, benchmark peer)"
 	@echo "make browser       install Debian's Chromium for the browser tests (apt, when missing)"
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
+	@echo "make bench-grading grade a class of 30 with --jobs 2 vs plain nbgrader (docs/benchmarks.md)"
 	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
 	@echo "make doctor        check packages, JupyterLab extensions, GPU, datasets"
 	@echo "make assignments   generate the student versions (assignments/) from solutions/"
@@ -50,6 +51,9 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/convlab bench --output docs/benchmarks.md
+
+bench-grading: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/grading.py --output docs/benchmarks.md
 
 demo: $(STAMP)
 	$(BIN)/convlab demo

@@ -22,3 +22,11 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE / CÂU TRẢ LỜI CỦA BẠN"
+
+# Feedback shows whether the hidden tests passed, with the hint, never their
+# source (convlab/grading/feedback.py); nbgrader's own two come first.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "convlab.grading.feedback.HideHiddenTests",
+]

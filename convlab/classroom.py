@@ -1,7 +1,8 @@
 """A class of submissions: a demo class to grade, and grading a whole class.
 
     demo_class(name, course_dir=".", force=False)   sample submissions in submitted/
-    grade(name, course_dir=".", jobs=1, timeout=120) autograde, feedback, grades.csv, report
+    grade(name, course_dir=".", jobs=1, timeout=120) autograde, re-verify, feedback,
+                                                     grades.csv, the report
 
 ``grade`` runs nbgrader as programs, like ``convlab assignments build``:
 
@@ -9,15 +10,23 @@
    its notebooks and its test cells in gradebook.db; the released notebooks
    are written into a scratch folder, so the committed assignments/ is left
    alone;
-2. one ``nbgrader autograde <name> --student <id> --force`` process per
-   student, ``jobs`` at a time, each with a wall-clock timeout: past it the
-   process and its kernel are killed and the student is recorded as failed,
-   with a comment. The processes share the SQLite gradebook; nbgrader's
-   writes are short transactions, and a run that still reports "database is
-   locked" is retried, so the scores are those of a sequential run;
-3. ``nbgrader generate_feedback`` and ``nbgrader export`` (grades.csv);
-4. the class report, reports/<name>.html: per-test pass rates (table and bar
-   chart) and the score histogram, read from the gradebook.
+2. for each student, ``jobs`` at a time (threads that wait on processes):
+   ``autograde``: one ``nbgrader autograde <name> --student <id> --force``
+   process, with a wall-clock timeout and a memory limit. A cell that kills
+   the kernel or runs past the timeout is skipped in a scratch copy of the
+   submission and the copy graded again, so the rest keeps its points. The
+   processes share the SQLite gradebook; nbgrader's writes are short
+   transactions, and a run that still reports "database is locked" is
+   retried, so the scores are those of a sequential run.
+   ``reverify``: the submission's functions run again in a sandbox
+   (convlab.grading.sandbox: a fresh, limited process that cannot see the
+   tests) and convlab's checks compare them in the grader's process;
+3. ``lower_inflated``: a test cell that passed in the notebook but whose
+   check fails in the sandbox gets 0 points (nbgrader's manual score), with
+   a note; the notes go to autograded/<student>/<name>/.convlab_grading.json
+   for the feedback (convlab.grading.feedback hides the hidden tests);
+4. ``nbgrader generate_feedback`` and ``nbgrader export`` (grades.csv);
+5. the class report, reports/<name>.html (convlab.class_report).
 
 Nothing in submitted/ is written by ``grade``.
 
@@ -27,11 +36,10 @@ and ``args.jobs`` (default 1), ``args.timeout`` (seconds per student,
 default 120) for grade, ``args.force`` (bool) for demo-class; missing
 attributes take the defaults.
 """
-import base64
 import datetime
-import html
-import io
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,6 +50,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+
+from convlab.class_report import gradebook_table, write_report
+from convlab.i18n import _
 
 
 class ClassroomError(Exception):
@@ -77,6 +88,119 @@ MISTAKES = {
 }
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+
+# --- The hostile class ----------------------------------------------------------------
+# Students who try to fool the grader, each on top of one wrong answer, so that
+# their fair score is known: the same as an honest student with that mistake.
+# Each entry: (what the student does; the mistake, as in MISTAKES; a code cell
+# added at the top of the notebook, or None; files written next to it).
+
+_PATCH_NUMPY = """\
+# Every comparison says "equal".
+import numpy as np
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, bool)
+np.array_equal = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+"""
+
+_PATCH_CHECKS = """\
+# Every check passes.
+from convlab import grading
+for _name in dir(grading):
+    if _name.startswith("check_"):
+        setattr(grading, _name, lambda *args, **kwargs: print("all cases passed"))
+"""
+
+_USE_REFERENCE = """\
+# The answers, from convlab itself.
+from convlab.layers import conv_forward_naive as _forward, conv_backward_naive as _backward
+"""
+
+_FAKE_NUMPY = """\
+# numpy.py next to the notebook: the real NumPy, with comparisons that always agree.
+import os, sys
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+del sys.modules["numpy"]
+import numpy as _numpy
+_numpy.allclose = lambda *args, **kwargs: True
+_numpy.array_equal = lambda *args, **kwargs: True
+sys.modules["numpy"] = _numpy
+"""
+
+_FAKE_CONVLAB = """\
+# convlab/ next to the notebook: the real convlab, with checks that always pass.
+import os, sys
+_here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+for _name in [m for m in sys.modules if m == "convlab" or m.startswith("convlab.")]:
+    del sys.modules[_name]
+import convlab as _convlab
+import convlab.grading as _grading
+for _name in dir(_grading):
+    if _name.startswith("check_"):
+        setattr(_grading, _name, lambda *args, **kwargs: None)
+sys.modules["convlab"] = _convlab
+"""
+
+A2 = MISTAKES["a2_convolution"]
+HOSTILE = {
+    "a2_convolution": {
+        "patches_numpy": ("monkeypatches NumPy's comparisons; forgets the bias",
+                          A2["no_bias"], _PATCH_NUMPY, {}),
+        "patches_checks": ("replaces convlab's checks; flips the kernel",
+                           A2["flipped_kernel"], _PATCH_CHECKS, {}),
+        "imports_reference": ("calls convlab's reference for the forward and backward passes",
+                              None, _USE_REFERENCE, {}),
+        "fake_numpy": ("numpy.py next to the notebook; pads every axis",
+                       A2["pad_all_axes"], None, {"numpy.py": _FAKE_NUMPY}),
+        "fake_convlab": ("convlab/ next to the notebook; accepts sizes that are not whole",
+                         A2["floor_division"], None, {"convlab/__init__.py": _FAKE_CONVLAB}),
+        "edits_tests": ("empties one test cell, deletes another; no bias in the count",
+                        ("conv_param_count", "(f * f * in_channels + 1) * filters",
+                         "f * f * in_channels * filters"), None, {}),
+        "loops": ("conv_backward_naive never returns",
+                  ("conv_backward_naive", "x, w, b, stride, pad = cache",
+                   "while True:\n        pass"), None, {}),
+        "memory_bomb": ("conv_param_count takes all the memory it can",
+                        ("conv_param_count", "return (f * f * in_channels + 1) * filters",
+                         "hog = []\n    while True:\n        hog.append(np.ones(10 ** 7))"),
+                        None, {}),
+        "kills_kernel": ("conv_single_step kills the kernel (forward and backward with it)",
+                         ("conv_single_step", "Z = float(np.sum(a_slice * w) + b)",
+                          "import os\n    os._exit(1)"), None, {}),
+    },
+}
+# How the reference is "used" by imports_reference: both answers call it.
+_REFERENCE_EDITS = [
+    ("conv_forward_naive", "N, C, H, W = x.shape",
+     "return _forward(x, w, b, stride, pad)"),
+    ("conv_backward_naive", "x, w, b, stride, pad = cache", "return _backward(dout, cache)"),
+]
+
+
+def hostile_submission(name, student, solution):
+    """(notebook, files) of one student of HOSTILE[name], from the solution."""
+    _, mistake, top, files = HOSTILE[name][student]
+    notebook = with_mistake(solution, *mistake) if mistake else nbformat.from_dict(solution)
+    if student == "imports_reference":
+        for edit in _REFERENCE_EDITS:
+            notebook = with_mistake(notebook, *edit)
+    if student == "edits_tests":
+        cells = []
+        for cell in notebook.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id == "test_conv_param_count":
+                cell.source = "pass  # no test here"
+            if grade_id != "test_conv_single_step":
+                cells.append(cell)
+        notebook.cells = cells
+    if top:
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(top))
+    return notebook, files
+
+
 
 
 def _notebook_paths(name, course_dir):
@@ -121,13 +245,14 @@ def _due_date(name, course_dir):
         return None
 
 
-def demo_class(name, course_dir=".", force=False, extra=None):
+def demo_class(name, course_dir=".", force=False, extra=None, hostile=False):
     """Fill submitted/<student>/<name>/<name>.ipynb with a sample class.
 
     Students: ``correct`` (the solution), ``blank`` (the released version),
     one student per typical mistake of MISTAKES[name], and ``late`` (the
     solution, submitted two days after the due date: the gradebook's, or
-    now when there is none). ``extra`` maps more student ids to notebooks.
+    now when there is none); with ``hostile``, the students of HOSTILE[name]
+    too. ``extra`` maps more student ids to notebooks.
     An existing submission is never overwritten: ClassroomError, unless
     ``force``. Returns the list of students.
     """
@@ -138,6 +263,13 @@ def demo_class(name, course_dir=".", force=False, extra=None):
     for student, mistake in MISTAKES.get(name, {}).items():
         notebooks[student] = with_mistake(solution, *mistake)
     notebooks["late"] = solution
+    files = {}
+    if hostile:
+        if name not in HOSTILE:
+            raise ClassroomError(f"no hostile students for {name}: there are some for "
+                                 f"{', '.join(sorted(HOSTILE))}")
+        for student in HOSTILE[name]:
+            notebooks[student], files[student] = hostile_submission(name, student, solution)
     notebooks.update(extra or {})
 
     folders = {s: course_dir / "submitted" / s / name for s in notebooks}
@@ -157,6 +289,9 @@ def demo_class(name, course_dir=".", force=False, extra=None):
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{name}.ipynb")
+        for relative, text in files.get(student, {}).items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_text(text)
         stamp = late if student == "late" else on_time
         (folder / "timestamp.txt").write_text(stamp.strftime(TIMESTAMP_FORMAT))
     return list(notebooks)
@@ -189,9 +324,21 @@ def _kill_tree(process):
             pass
 
 
-def _run(args, cwd, timeout=None):
-    """Run `python -m nbgrader ARGS` in cwd; returns (returncode or None on timeout, log)."""
-    process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=cwd,
+# Sets the memory limit, then becomes `python -m nbgrader ARGS` (the kernels
+# nbgrader starts inherit the limit). A tiny program rather than preexec_fn,
+# which is unsafe in a process with threads.
+_LIMITED = ("import os, resource, sys\n"
+            "limit = int(sys.argv[1]) * 2 ** 20\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+            "os.execv(sys.executable, [sys.executable, '-m', 'nbgrader'] + sys.argv[2:])\n")
+
+
+def _run(args, cwd, timeout=None, memory_mb=None):
+    """Run `python -m nbgrader ARGS` in cwd, with at most memory_mb of memory;
+    returns (returncode, or None when killed at the timeout, log)."""
+    command = ([sys.executable, "-c", _LIMITED, str(int(memory_mb))] if memory_mb
+               else [sys.executable, "-m", "nbgrader"])
+    process = subprocess.Popen(command + list(args), cwd=cwd,
                                env=_env(), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
@@ -212,27 +359,218 @@ def _nbgrader(args, cwd, what):
 
 
 LOCKED = "database is locked"
+KERNEL_DIED = "DeadKernelError"
+_EXECUTING = "] Executing cell:"
 
 
-def _autograde(name, student, course_dir, timeout, retries=5):
-    """Autograde one student; returns (ok, seconds, comment)."""
-    start = time.perf_counter()
-    for attempt in range(retries + 1):
-        code, log = _run(["autograde", name, "--student", student, "--force"],
-                         course_dir, timeout=timeout)
-        if code is None:
-            return False, time.perf_counter() - start, (
-                f"killed after the time limit of {timeout} s: a cell loops or is too "
-                "slow")
-        if LOCKED in log and attempt < retries:
-            time.sleep(0.5 + attempt)
+def running_cell(log):
+    """(notebook file name, k) when nbgrader's debug log shows it was running
+    the k-th (0-based) non-empty code cell of that notebook when it stopped;
+    None when the log does not say."""
+    notebook, count = None, 0
+    for line in log.splitlines():
+        if "] Autograding " in line:
+            notebook, count = Path(line.split("] Autograding ", 1)[1].strip()).name, 0
+        elif _EXECUTING in line and notebook:
+            count += 1
+    return (notebook, count - 1) if notebook and count else None
+
+
+def skip_cell(notebook, k, reason):
+    """Insert, before the k-th non-empty code cell, a cell that makes IPython
+    run ``raise RuntimeError(reason)`` instead of that cell (an input
+    transformer that removes itself). Returns the skipped cell."""
+    code = [i for i, c in enumerate(notebook.cells)
+            if c.cell_type == "code" and c.source.strip()]
+    index = code[k]
+    replacement = [f"raise RuntimeError({reason!r})\n"]
+    # IPython may transform a cell more than once before running it, so the
+    # transformer replaces the first cell it sees, every time it sees it, and
+    # removes itself when another cell comes.
+    skipper = nbformat.v4.new_code_cell(
+        "# Added by `convlab grade`: the next cell is not run, see the message.\n"
+        "def _convlab_skip(lines, first=[]):\n"
+        "    first = first or [lines]\n"
+        "    _convlab_skip.__defaults__ = (first,)\n"
+        "    if lines == first[0]:\n"
+        f"        return {replacement!r}\n"
+        "    get_ipython().input_transformers_cleanup.remove(_convlab_skip)\n"
+        "    return lines\n"
+        "get_ipython().input_transformers_cleanup.append(_convlab_skip)\n")
+    notebook.cells.insert(index, skipper)
+    return notebook.cells[index + 1]
+
+
+def _cell_name(cell, k):
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return grade_id or _("code cell {number}").format(number=k + 1)
+
+
+def restore_tests(notebook, source):
+    """Put back, in place, the autograded test cells of ``source`` that are
+    missing from ``notebook`` (a student deleted them), each after the cell
+    that comes before it in the source. Returns their grade_ids."""
+    from convlab.assignments import graded_cells
+
+    def grade_id(cell):
+        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+    tests = {grade_id(cell) for cell in graded_cells(source)}
+    present = {grade_id(cell) for cell in notebook.cells}
+    restored = []
+    for position, cell in enumerate(source.cells):
+        if grade_id(cell) not in tests or grade_id(cell) in present:
             continue
-        if code != 0 or LOCKED in log:
-            lines = [line for line in log.splitlines() if line.strip()]
-            return False, time.perf_counter() - start, (
-                "nbgrader autograde failed: " + " | ".join(lines[-3:])[-500:])
-        return True, time.perf_counter() - start, ""
-    raise AssertionError("unreachable")
+        before = grade_id(source.cells[position - 1]) if position else None
+        ids = [grade_id(c) for c in notebook.cells]
+        at = ids.index(before) + 1 if before in ids else len(notebook.cells)
+        notebook.cells.insert(at, nbformat.from_dict(cell))
+        present.add(grade_id(cell))
+        restored.append(grade_id(cell))
+    return restored
+
+
+def autograde(name, student, course_dir, timeout, memory_mb=4096, retries=5, max_skips=3):
+    """Autograde one student with nbgrader; returns (ok, seconds, comments).
+
+    What nbgrader alone would get wrong is fixed in a scratch copy of the
+    submission, which is then graded instead (submitted/ is never written):
+
+    - test cells the student deleted are put back (``restore_tests``);
+      nbgrader itself restores the source of test cells that were edited;
+    - a cell that kills the kernel (a crash, os._exit, a memory bomb the
+      limit did not stop) or runs past ``timeout`` seconds would leave the
+      student without any grade: it is found in nbgrader's log, replaced by
+      an error (``skip_cell``) and the copy graded again, up to ``max_skips``
+      times, so the other cells keep their points.
+    """
+    start = time.perf_counter()
+    course_dir = Path(course_dir)
+    comments = []
+    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as scratch:
+        copy = Path(scratch) / "submitted" / student / name
+        shutil.copytree(course_dir / "submitted" / student / name, copy)
+        for path in sorted(copy.glob("*.ipynb")):
+            source = course_dir / "solutions" / name / path.name
+            if not source.exists():
+                continue
+            notebook = nbformat.read(path, as_version=4)
+            for test in restore_tests(notebook, nbformat.read(source, as_version=4)):
+                comments.append(_("{test} was missing from the notebook: it was put back "
+                                  "and run.").format(test=test))
+            nbformat.write(notebook, path)
+
+        attempt = skipped = 0
+        while True:
+            code, log = _run(["autograde", name, "--student", student, "--force",
+                              "--log-level=DEBUG",
+                              f"--CourseDirectory.submitted_directory={copy.parents[1]}"],
+                             course_dir, timeout=timeout, memory_mb=memory_mb)
+            if code == 0 and LOCKED not in log:
+                return True, time.perf_counter() - start, comments
+            if code is not None and LOCKED in log and attempt < retries:
+                attempt += 1
+                time.sleep(0.5 + attempt)
+                continue
+            where = running_cell(log) if code is None or KERNEL_DIED in log else None
+            if where and skipped < max_skips:
+                path = copy / where[0]
+                notebook = nbformat.read(path, as_version=4)
+                what = (_("ran past the time limit of {seconds} s").format(seconds=timeout)
+                        if code is None else _("crashed the kernel"))
+                cell = skip_cell(notebook, where[1], _(
+                    "convlab grade did not run this cell: it {what}").format(what=what))
+                nbformat.write(notebook, path)
+                comments.append(_("{cell} {what}: it was not run (0 points for it) and "
+                                  "the rest of the notebook was graded without it.").format(
+                    cell=_cell_name(cell, where[1]), what=what))
+                skipped += 1
+                continue
+            if code is None:
+                comments.append(_("killed after the time limit of {seconds} s: a cell "
+                                  "loops or is too slow").format(seconds=timeout))
+            else:
+                lines = [line for line in log.splitlines()
+                         if line.strip() and "| DEBUG]" not in line]
+                comments.append(_("nbgrader autograde failed: {log}").format(
+                    log=" | ".join(lines[-3:])[-500:]))
+            return False, time.perf_counter() - start, comments
+
+
+def reverify(name, student, course_dir, timeout=60, memory_mb=2048):
+    """Re-verify a submission's functions in a sandbox (convlab.grading.sandbox),
+    in a process of its own; returns [{"check", "passed", "message"}], or []
+    when the assignment has no function checks."""
+    from convlab.grading.sandbox import CHECKS
+    if name not in CHECKS:
+        return []
+    folder = Path(course_dir) / "submitted" / student / name
+    results = []
+    with tempfile.TemporaryDirectory(prefix="convlab-reverify-") as scratch:
+        for notebook in sorted(folder.glob("*.ipynb")):
+            output = Path(scratch) / "results.json"
+            process = subprocess.run(
+                [sys.executable, "-m", "convlab.grading.sandbox", str(notebook), name,
+                 str(output), f"--timeout={timeout}", f"--memory-mb={memory_mb}"],
+                capture_output=True, text=True, env=_env(), cwd=scratch)
+            if process.returncode != 0 or not output.exists():
+                raise ClassroomError(_("re-verification of {student} failed:\n{log}").format(
+                    student=student, log=(process.stdout + process.stderr)[-2000:]))
+            results += json.loads(output.read_text(encoding="utf-8"))
+    return results
+
+
+def tests_of_checks(source_path):
+    """{check name: [grade_ids of the autograded test cells that call it]}, read
+    from the source notebook (a test cell calls ``grading.check_xxx(``)."""
+    from convlab.assignments import graded_cells
+    found = {}
+    for cell in graded_cells(nbformat.read(source_path, as_version=4)):
+        for check in sorted(set(re.findall(r"\bgrading\.(check_\w+)\(", cell.source))):
+            found.setdefault(check, []).append(cell.metadata["nbgrader"]["grade_id"])
+    return found
+
+
+def lower_inflated(name, student, course_dir, verdicts, previously=()):
+    """Set to 0 the points of every test cell whose check failed in the
+    re-verification while nbgrader gave it points, after giving back the
+    points taken ``previously`` (the last run's, unless an instructor has
+    changed them since: nbgrader keeps manual scores across autograde runs).
+    Returns (notes, lowered): notes = {grade_id: [message]} for the
+    feedback, lowered = the grade_ids whose points were taken back."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    source = Path(course_dir) / "solutions" / name / f"{name}.ipynb"
+    cells_of = tests_of_checks(source)
+    notes, lowered = {}, []
+    db = Path(course_dir).resolve() / "gradebook.db"
+    with Gradebook(f"sqlite:///{db}") as gb:
+        def find(grade_id):
+            try:
+                return gb.find_grade(grade_id, name, name, student)
+            except MissingEntry:
+                return None
+
+        for grade_id in previously:
+            grade = find(grade_id)
+            if grade is not None and grade.manual_score == 0:
+                grade.manual_score = None
+        gb.db.commit()
+        for verdict in verdicts:
+            if verdict["passed"]:
+                continue
+            for grade_id in cells_of.get(verdict["check"], []):
+                grade = find(grade_id)
+                if grade is None or not (grade.score or 0) > 0:
+                    continue
+                grade.manual_score = 0.0
+                gb.db.commit()
+                lowered.append(grade_id)
+                notes.setdefault(grade_id, []).append(_(
+                    "{test} passed in the notebook but failed when its functions were run "
+                    "again in a separate process, so its points were set to 0:\n"
+                    "{message}").format(test=grade_id, message=verdict["message"]))
+    return notes, sorted(set(lowered))
 
 
 def students(name, course_dir="."):
@@ -243,14 +581,30 @@ def students(name, course_dir="."):
     return sorted(p.name for p in folder.iterdir() if (p / name).is_dir())
 
 
-def grade(name, course_dir=".", jobs=1, timeout=120, progress=None):
-    """Autograde every submission of `name`, then feedback, grades.csv and the report.
+def _grade_one(name, student, course_dir, timeout, memory_mb):
+    """Autograde, then re-verify: the work for one student (runs in a thread)."""
+    from convlab.grading.feedback import read_notes
+    # Read before autograde replaces the folder: which points we took last time.
+    previously = read_notes(Path(course_dir) / "autograded" / student / name)["lowered"]
+    ok, seconds, comments = autograde(name, student, course_dir, timeout, memory_mb)
+    verdicts = (reverify(name, student, course_dir, timeout=timeout, memory_mb=memory_mb)
+                if ok else [])
+    return {"ok": ok, "seconds": seconds, "comments": comments, "verdicts": verdicts,
+            "previously": previously}
+
+
+def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=None):
+    """Autograde and re-verify every submission of `name`, then feedback,
+    grades.csv and the report.
 
     Returns {student: {"score", "max_score", "ok", "comment", "seconds",
-    "late", "grades"}}: max_score is the autograded points (manually graded
-    cells are not counted); a student whose autograde failed or timed out has
-    ok False, a comment and score 0.
+    "late", "grades", "lowered"}}: max_score is the autograded points
+    (manually graded cells are not counted); a student whose autograde failed
+    has ok False, a comment and score 0; "lowered" lists the tests whose
+    points the re-verification took back.
     """
+    from convlab.grading.feedback import write_notes
+
     course_dir = Path(course_dir).resolve()
     _notebook_paths(name, course_dir)
     who = students(name, course_dir)
@@ -267,15 +621,24 @@ def grade(name, course_dir=".", jobs=1, timeout=120, progress=None):
 
     outcome = {}
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = {s: pool.submit(_autograde, name, s, course_dir, timeout) for s in who}
+        futures = {s: pool.submit(_grade_one, name, s, course_dir, timeout, memory_mb)
+                   for s in who}
         for student, future in futures.items():
-            ok, seconds, comment = future.result()
-            outcome[student] = {"ok": ok, "seconds": seconds, "comment": comment}
+            outcome[student] = future.result()
             if progress:
-                progress(f"{student}: {'graded' if ok else 'FAILED'} in {seconds:.1f} s"
-                         + (f" ({comment})" if comment else ""))
+                o = outcome[student]
+                progress(f"{student}: {'graded' if o['ok'] else 'FAILED'} in "
+                         f"{o['seconds']:.1f} s" + "".join(f" ({c})" for c in o["comments"]))
 
-    # Feedback for the students whose autograde finished, `jobs` at a time.
+    # The gradebook is written by one thread: lower, note, then feedback.
+    for student in who:
+        o = outcome[student]
+        cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
+                                              o["previously"]) if o["ok"] else ({}, []))
+        folder = course_dir / "autograded" / student / name
+        if folder.is_dir():
+            write_notes(folder, o["comments"], cells, o["lowered"])
+
     graded = [s for s in who if outcome[s]["ok"]]
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
         list(pool.map(lambda student: _nbgrader(
@@ -285,162 +648,72 @@ def grade(name, course_dir=".", jobs=1, timeout=120, progress=None):
 
     table = gradebook_table(name, course_dir)
     for student in who:
-        outcome[student].update(table["students"].get(
-            student, {"score": 0.0, "grades": {}, "late": False}))
-        outcome[student]["max_score"] = table["max_score"]
-        if not outcome[student]["ok"]:
-            outcome[student]["score"] = 0.0
+        o = outcome[student]
+        o.update(table["students"].get(student, {"score": 0.0, "grades": {}, "late": False}))
+        o["max_score"] = table["max_score"]
+        if not o["ok"]:
+            o["score"] = 0.0
+        o["comment"] = " ".join(o["comments"] + [
+            _("re-verification set {test} to 0").format(test=g) for g in o["lowered"]])
     write_report(name, course_dir, table, outcome)
     return outcome
-
-
-# --- The gradebook and the report ---------------------------------------------------
-
-def gradebook_table(name, course_dir="."):
-    """Read the autograded tests and every student's grades from gradebook.db.
-
-    Returns {"tests": [(grade_id, points)] of the autograded test cells,
-    "max_score" (their points), "max_with_manual" (with the manually graded
-    cells), "students": {student: {"score", "grades": {grade_id: score}, "late"}}}.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    db = Path(course_dir).resolve() / "gradebook.db"
-    with Gradebook(f"sqlite:///{db}") as gb:
-        assignment = gb.find_assignment(name)
-        tests = []
-        for notebook in assignment.notebooks:
-            answers = {cell.name for cell in notebook.solution_cells}
-            tests += [(cell.name, float(cell.max_score)) for cell in notebook.grade_cells
-                      if cell.cell_type == "code" and cell.name not in answers]
-        result = {"tests": tests, "max_score": sum(points for _, points in tests),
-                  "max_with_manual": float(assignment.max_score), "students": {}}
-        for submission in assignment.submissions:
-            grades = {}
-            for notebook in submission.notebooks:
-                for g in notebook.grades:
-                    grades[g.name] = float(g.score or 0.0)
-            result["students"][submission.student.id] = {
-                "score": float(submission.score or 0.0),
-                "grades": grades, "late": bool(submission.total_seconds_late > 0)}
-    return result
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def write_report(name, course_dir, table, outcome):
-    """reports/<name>.html: per-test pass rates (table, bar chart), score histogram."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    who = sorted(outcome)
-    n = len(who)
-    rows, rates = [], []
-    for test, points in table["tests"]:
-        full = sum(1 for s in who if outcome[s]["ok"]
-                   and outcome[s].get("grades", {}).get(test, 0.0) >= points - 1e-9)
-        rate = full / n if n else 0.0
-        rates.append(rate)
-        rows.append(f"<tr><td>{html.escape(test)}</td><td>{points:g}</td>"
-                    f"<td>{full} / {n}</td><td>{rate:.0%}</td></tr>")
-
-    figure, axis = plt.subplots(figsize=(7, 0.4 * len(rates) + 1.2))
-    labels = [t for t, _ in table["tests"]]
-    axis.barh(labels[::-1], [100 * r for r in rates[::-1]], color="#4c72b0")
-    axis.set_xlim(0, 100)
-    axis.set_xlabel("students with full points (%)")
-    axis.set_title(f"{name}: pass rate per test")
-    bars = _png(figure)
-    plt.close(figure)
-
-    scores = [outcome[s]["score"] for s in who]
-    figure, axis = plt.subplots(figsize=(7, 3))
-    axis.hist(scores, bins=min(20, max(5, n)), range=(0, table["max_score"] or 1),
-              color="#55a868", edgecolor="black")
-    axis.set_xlabel(f"score (out of {table['max_score']:g})")
-    axis.set_ylabel("students")
-    axis.set_title(f"{name}: scores")
-    histogram = _png(figure)
-    plt.close(figure)
-
-    student_rows = "".join(
-        f"<tr><td>{html.escape(s)}</td><td>{outcome[s]['score']:g}</td>"
-        f"<td>{table['max_score']:g}</td><td>{'yes' if outcome[s].get('late') else ''}</td>"
-        f"<td>{'ok' if outcome[s]['ok'] else 'FAILED'}</td>"
-        f"<td>{html.escape(outcome[s]['comment'])}</td></tr>" for s in who)
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}: class report</title>
-<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}</style></head><body>
-<h1>{html.escape(name)}: class report</h1>
-<p>{n} submissions, generated {datetime.datetime.now():%Y-%m-%d %H:%M}.</p>
-<h2>Tests</h2>
-<table><tr><th>test</th><th>points</th><th>full points</th><th>pass rate</th></tr>
-{''.join(rows)}</table>
-<p><img alt="pass rate per test" src="data:image/png;base64,{bars}"></p>
-<h2>Scores</h2>
-<p><img alt="score histogram" src="data:image/png;base64,{histogram}"></p>
-<table><tr><th>student</th><th>score</th><th>max</th><th>late</th><th>autograde</th>
-<th>comment</th></tr>
-{student_rows}</table>
-</body></html>
-"""
-    folder = Path(course_dir) / "reports"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.html"
-    path.write_text(page, encoding="utf-8")
-    return path
 
 
 # --- The CLI --------------------------------------------------------------------------
 
 def _summary(outcome):
     width = max([len("student")] + [len(s) for s in outcome])
-    lines = [f"{'student':<{width}}  {'score':>11}  status"]
+    lines = [f"{_('student'):<{width}}  {_('score'):>11}  {_('status')}"]
     for student in sorted(outcome):
         o = outcome[student]
-        status = "ok" if o["ok"] else f"FAILED: {o['comment']}"
+        status = _("ok") if o["ok"] else _("FAILED")
+        if o["comment"]:
+            status += f": {o['comment']}"
         lines.append(f"{student:<{width}}  {o['score']:>5g} / {o['max_score']:<3g}  {status}")
     return "\n".join(lines)
 
 
 def grade_command(args):
-    """``convlab grade NAME [--course-dir DIR] [--jobs N] [--timeout SECONDS]``."""
+    """``convlab grade NAME [--course-dir DIR] [--jobs N] [--timeout SECONDS]
+    [--memory-mb MB]``."""
     course_dir = getattr(args, "course_dir", ".") or "."
     try:
         start = time.perf_counter()
         outcome = grade(args.name, course_dir=course_dir,
                         jobs=getattr(args, "jobs", 1) or 1,
-                        timeout=getattr(args, "timeout", 120) or 120)
+                        timeout=getattr(args, "timeout", 120) or 120,
+                        memory_mb=getattr(args, "memory_mb", 4096) or 4096)
     except ClassroomError as error:
         print(error, file=sys.stderr)
         return 1
     print(_summary(outcome))
-    print(f"graded {len(outcome)} submissions in {time.perf_counter() - start:.0f} s; "
-          f"grades.csv, feedback/ and reports/{args.name}.html in {course_dir}")
+    print(_("graded {count} submissions in {seconds:.0f} s; grades.csv, feedback/ and "
+            "reports/{name}.html in {folder}").format(
+        count=len(outcome), seconds=time.perf_counter() - start, name=args.name,
+        folder=course_dir))
     return 0
 
 
 def demo_class_command(args):
-    """``convlab demo-class NAME [--course-dir DIR] [--force]``."""
+    """``convlab demo-class NAME [--course-dir DIR] [--force] [--hostile]``."""
     course_dir = getattr(args, "course_dir", ".") or "."
     try:
         who = demo_class(args.name, course_dir=course_dir,
-                         force=bool(getattr(args, "force", False)))
+                         force=bool(getattr(args, "force", False)),
+                         hostile=bool(getattr(args, "hostile", False)))
     except ClassroomError as error:
         print(error, file=sys.stderr)
         return 1
     for student in who:
         mistake = MISTAKES.get(args.name, {}).get(student)
-        what = {"correct": "the solution", "blank": "the released notebook, untouched",
-                "late": "the solution, two days after the due date"}.get(
-            student, f"one mistake in {mistake[0]}" if mistake else "")
-        print(f"{student:<24} {what}")
-    print(f"{len(who)} submissions in {Path(course_dir) / 'submitted'}; grade them with "
-          f"`convlab grade {args.name}`")
+        hostile = HOSTILE.get(args.name, {}).get(student)
+        what = {"correct": _("the solution"), "blank": _("the released notebook, untouched"),
+                "late": _("the solution, two days after the due date")}.get(student)
+        if what is None and mistake:
+            what = _("one mistake in {function}").format(function=mistake[0])
+        if what is None and hostile:
+            what = hostile[0]
+        print(f"{student:<24} {what or ''}")
+    print(_("{count} submissions in {folder}; grade them with `convlab grade {name}`").format(
+        count=len(who), folder=Path(course_dir) / "submitted", name=args.name))
     return 0

@@ -58,6 +58,11 @@ def bench(args):
     return command(args)
 
 
+def add_course_dir(parser):
+    parser.add_argument("--course-dir", default=".",
+                        help=_("the course directory (default: the current one)"))
+
+
 def build_parser():
     from convlab import __version__
 
@@ -88,8 +93,7 @@ def build_parser():
                                         "check the student versions fail their tests"))
     b.add_argument("names", nargs="*", metavar="NAME",
                    help=_("assignments to build (default: all in solutions/)"))
-    b.add_argument("--course-dir", default=".",
-                   help=_("the course directory (default: the current one)"))
+    add_course_dir(b)
     b.add_argument("--no-check", action="store_true",
                    help=_("skip running the student versions"))
     b.set_defaults(run=assignments)
@@ -98,21 +102,23 @@ def build_parser():
                                             "in parallel, with feedback, grades.csv and "
                                             "a class report"))
     p.add_argument("name", metavar="NAME", help=_("the assignment, e.g. a2_convolution"))
-    p.add_argument("--course-dir", default=".",
-                   help=_("the course directory (default: the current one)"))
+    add_course_dir(p)
     p.add_argument("--jobs", type=int, default=1,
                    help=_("submissions graded at the same time (default 1)"))
     p.add_argument("--timeout", type=int, default=120,
                    help=_("seconds allowed for one submission (default 120)"))
+    p.add_argument("--memory-mb", type=int, default=4096,
+                   help=_("memory allowed for one submission, in MB (default 4096)"))
     p.set_defaults(run=grade)
 
     p = commands.add_parser("demo-class", help=_("fill submitted/ with a sample class to "
                                                  "try the grading loop"))
     p.add_argument("name", metavar="NAME", help=_("the assignment, e.g. a2_convolution"))
-    p.add_argument("--course-dir", default=".",
-                   help=_("the course directory (default: the current one)"))
+    add_course_dir(p)
     p.add_argument("--force", action="store_true",
                    help=_("replace the sample students' existing submissions"))
+    p.add_argument("--hostile", action="store_true",
+                   help=_("add students who try to fool the grader (a2_convolution)"))
     p.set_defaults(run=demo_class)
 
     p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "

@@ -5,6 +5,7 @@ temporary copy of the course holding a2_convolution only.
 """
 import argparse
 import hashlib
+import html
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +18,23 @@ from convlab import classroom
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "a2_convolution"
 MAX = 27.0     # the autograded points of a2_convolution
+# The fair scores of the demo class: 27 less the points of the tests that each
+# mistake fails (forward 7, backward 8, output size 4, zero_pad 3, ...).
+DEMO_SCORES = {"correct": 27.0, "late": 27.0, "blank": 0.0, "floor_division": 16.0,
+               "no_bias": 12.0, "flipped_kernel": 12.0, "pad_all_axes": 9.0}
+# Each hostile student's wrong answer is one of the mistakes above (or a
+# known one), so the fair score is known too.
+HOSTILE_SCORES = {
+    "patches_numpy": 12.0,      # no bias: forward and backward fail
+    "patches_checks": 12.0,     # flipped kernel: forward and backward fail
+    "imports_reference": 12.0,  # forward and backward are convlab's, not theirs
+    "fake_numpy": 9.0,          # pads every axis
+    "fake_convlab": 16.0,       # accepts sizes that are not whole
+    "edits_tests": 25.0,        # conv_param_count without the bias (2 points)
+    "loops": 19.0,              # conv_backward_naive (8 points) never returns
+    "memory_bomb": 25.0,        # conv_param_count (2 points) exhausts memory
+    "kills_kernel": 9.0,        # single step, forward, backward: 3 + 7 + 8 points
+}
 
 
 def make_course(folder, name=NAME):
@@ -109,8 +127,7 @@ def test_grade_demo_class_parallel_equals_sequential(tmp_path, capsys):
     assert all(r["ok"] and r["max_score"] == MAX for r in parallel.values())
     assert scores["correct"] == MAX and scores["late"] == MAX
     assert scores["blank"] == 0
-    for student in classroom.MISTAKES[NAME]:
-        assert 0 < scores[student] < MAX, (student, scores[student])
+    assert scores == DEMO_SCORES
 
     assert (course / "grades.csv").exists()
     csv = (course / "grades.csv").read_text()
@@ -123,25 +140,81 @@ def test_grade_demo_class_parallel_equals_sequential(tmp_path, capsys):
     assert tree_hash(course / "assignments") == release
 
 
-def test_a_looping_submission_is_killed_and_the_others_graded(tmp_path):
+def hidden_lines_of(source_path):
+    """The distinctive lines of the hidden tests: long enough, and nowhere else
+    in the source notebook."""
+    notebook = nbformat.read(source_path, as_version=4)
+    hidden, shown = set(), set()
+    for cell in notebook.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if line.strip() == "### BEGIN HIDDEN TESTS":
+                inside = True
+            elif line.strip() == "### END HIDDEN TESTS":
+                inside = False
+            elif line.strip():
+                (hidden if inside else shown).add(line.strip())
+    return {line for line in hidden - shown if len(line) > 20}
+
+
+def test_hostile_class_gets_fair_scores(tmp_path):
+    """The class of item 4 of the issue: every kind of cheat gets the score of
+    an honest student with the same mistake."""
     course = make_course(tmp_path / "course")
-    solution = nbformat.read(course / "solutions" / NAME / f"{NAME}.ipynb", as_version=4)
-    loops = classroom.with_mistake(solution, "conv_param_count",
-                                   "return (f * f * in_channels + 1) * filters",
-                                   "while True: pass")
-    # conv_param_count's test is the last cell: make the loop run at import time.
-    for cell in loops.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "conv_param_count":
-            cell.source += "\n\nconv_param_count(3, 10, 5)\n"
-    for student, notebook in [("correct", solution), ("loops", loops)]:
-        folder = course / "submitted" / student / NAME
-        folder.mkdir(parents=True)
-        nbformat.write(notebook, folder / f"{NAME}.ipynb")
+    who = classroom.demo_class(NAME, course, hostile=True)
+    assert len(who) == 16
     before = tree_hash(course / "submitted")
 
-    result = classroom.grade(NAME, course, jobs=2, timeout=30)
-    assert result["correct"]["ok"] and result["correct"]["score"] == MAX
-    assert not result["loops"]["ok"] and result["loops"]["score"] == 0
-    assert "time limit" in result["loops"]["comment"]
-    assert "time limit" in (course / "reports" / f"{NAME}.html").read_text()
+    result = classroom.grade(NAME, course, jobs=2, timeout=40)
+    scores = {s: r["score"] for s, r in result.items()}
+    assert scores == {**DEMO_SCORES, **HOSTILE_SCORES}
+    table = classroom.gradebook_table(NAME, course)["students"]
+    assert {s: r["score"] for s, r in table.items()} == scores
+    assert all(r["ok"] for r in result.values()), {s: r["comment"] for s, r in result.items()}
+
+    # In-kernel tests that were fooled are corrected by the re-verification.
+    assert result["imports_reference"]["lowered"] == ["test_conv_backward_naive",
+                                                      "test_conv_forward_naive"]
+    assert "test_conv_forward_naive" in result["patches_numpy"]["lowered"]
+    assert all(not result[s]["lowered"] for s in DEMO_SCORES)
+    # Crashes and loops cost only their cells; deleted tests are put back.
+    assert result["kills_kernel"]["comment"].count("crashed the kernel") == 3
+    assert "test_conv_backward_naive ran past the time limit" in result["loops"]["comment"]
+    assert "test_conv_single_step was missing" in result["edits_tests"]["comment"]
+
+    # Feedback: verdicts of the hidden tests, never their source.
+    secret = hidden_lines_of(course / "solutions" / NAME / f"{NAME}.ipynb")
+    assert len(secret) > 10
+    for student in who:
+        page = (course / "feedback" / student / NAME / f"{NAME}.html").read_text()
+        text = html.unescape(page)
+        assert "BEGIN HIDDEN TESTS" not in text, student
+        assert not [line for line in secret if line in text], student
+        assert "Hidden tests:" in text or student == "blank", student
+    page = html.unescape((course / "feedback" / "imports_reference" / NAME
+                          / f"{NAME}.html").read_text())
+    assert "Re-verification of this test" in page and "set to 0" in page
+    page = html.unescape((course / "feedback" / "kills_kernel" / NAME
+                          / f"{NAME}.html").read_text())
+    assert "Notes from the grader" in page and "crashed the kernel" in page
+
+    report = (course / "reports" / f"{NAME}.html").read_text()
+    assert "re-verification set test_conv_forward_naive to 0" in report
+    assert (course / "grades.csv").exists()
     assert tree_hash(course / "submitted") == before
+
+
+def test_a_resubmission_gets_its_points_back(tmp_path):
+    """nbgrader keeps manual scores across autograde runs: the points taken by
+    the re-verification are given back when the new submission is fair."""
+    course = make_course(tmp_path / "course")
+    solution = nbformat.read(course / "solutions" / NAME / f"{NAME}.ipynb", as_version=4)
+    cheat, _ = classroom.hostile_submission(NAME, "imports_reference", solution)
+    folder = course / "submitted" / "student" / NAME
+    folder.mkdir(parents=True)
+    nbformat.write(cheat, folder / f"{NAME}.ipynb")
+    assert classroom.grade(NAME, course, timeout=60)["student"]["score"] == 12.0
+
+    nbformat.write(solution, folder / f"{NAME}.ipynb")       # the student fixes it
+    again = classroom.grade(NAME, course, timeout=60)["student"]
+    assert again["score"] == MAX and again["lowered"] == []

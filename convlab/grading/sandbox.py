@@ -623,9 +623,44 @@ def _checks():
     }
 
 
+def main(argv=None):
+    """``python -m convlab.grading.sandbox NOTEBOOK ASSIGNMENT OUTPUT``:
+    re-verify one submission with the checks of its assignment (``CHECKS``)
+    and write the results to OUTPUT as JSON, a list of {"check", "passed",
+    "message"}. ``convlab grade`` runs one such process per submission, so
+    that the checks of different students never share a process (their
+    printed output and their memory stay apart)."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m convlab.grading.sandbox",
+                                     description=main.__doc__.split(":", 1)[0])
+    parser.add_argument("notebook", help="the submitted notebook")
+    parser.add_argument("assignment", help="the assignment, e.g. a2_convolution")
+    parser.add_argument("output", help="where to write the results (JSON)")
+    parser.add_argument("--timeout", type=float, default=60,
+                        help="seconds per call of a student's function (default 60)")
+    parser.add_argument("--memory-mb", type=int, default=2048,
+                        help="memory limit of the sandboxed process (default 2048)")
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.notebook):
+        parser.error(f"no such notebook: {args.notebook}")
+    checks = _checks()
+    if args.assignment not in checks:
+        parser.error(f"no checks for {args.assignment}: there are some for "
+                     f"{', '.join(sorted(checks))}")
+    results = reverify(args.notebook, checks[args.assignment], timeout=args.timeout,
+                       memory_mb=args.memory_mb)
+    with open(args.output, "w", encoding="utf-8") as file:
+        json.dump([r._asdict() for r in results], file, ensure_ascii=False, indent=1)
+    return 0
+
+
 def __getattr__(name):
     # CHECKS is built on first use: the sandboxed process loads this module
     # without convlab.grading.
     if name == "CHECKS":
         return _checks()
     raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

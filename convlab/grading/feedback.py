@@ -1,0 +1,162 @@
+"""Feedback that tells students how the hidden tests went without showing them.
+
+nbgrader's feedback is the autograded notebook as HTML, so out of the box
+it shows the source of the hidden tests (``### BEGIN HIDDEN TESTS`` ...)
+and, when one fails, a traceback quoting the failing line. ``HideHiddenTests``
+is an nbconvert preprocessor that nbgrader_config.py adds to
+``GenerateFeedback.preprocessors``, so that both ``nbgrader
+generate_feedback`` and ``convlab grade`` produce feedback where, in every
+autograded test cell:
+
+- the hidden lines are replaced by one line saying how many there were;
+- an error keeps its type and message (the hint) but loses its traceback;
+- a summary says whether the visible and the hidden tests passed, failed,
+  or were not run (an error before the hidden part stops the cell);
+- the notes of ``convlab grade`` are added: a test whose points were taken
+  back by the re-verification, a cell that crashed the kernel or ran past
+  the time limit and was skipped.
+
+The notes live in ``autograded/<student>/<assignment>/.convlab_grading.json``
+(``write_notes``/``read_notes``): a dot file, so nbgrader does not copy it
+into the feedback folder.
+"""
+import json
+import re
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+from convlab.i18n import _
+
+NOTES_FILE = ".convlab_grading.json"
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# IPython 8 names the cell's frame "Cell In[12], line 5"; older ones
+# "<ipython-input-12-...> in <module>" followed by "---> 5".
+_CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
+_OLD_CELL_LINE = re.compile(r"^-+> (\d+)", re.MULTILINE)
+
+
+def write_notes(folder, comments=(), cells=None, lowered=()):
+    """Save the notes of one submission: ``comments`` about the whole
+    notebook, ``cells`` = {grade_id: [messages]} about test cells, and the
+    grade_ids whose points the re-verification took back (``lowered``: the
+    next ``convlab grade`` gives them back before it re-verifies again)."""
+    notes = {"comments": list(comments),
+             "cells": {k: list(v) for k, v in (cells or {}).items()},
+             "lowered": list(lowered)}
+    path = Path(folder) / NOTES_FILE
+    path.write_text(json.dumps(notes, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def read_notes(folder):
+    """The notes saved by ``write_notes`` (empty when there are none)."""
+    path = Path(folder) / NOTES_FILE
+    try:
+        notes = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        notes = {}
+    return {"comments": list(notes.get("comments", [])),
+            "cells": dict(notes.get("cells", {})),
+            "lowered": list(notes.get("lowered", []))}
+
+
+def hidden_lines(source):
+    """(begin, end): the 1-based lines of the BEGIN and END markers of the
+    hidden block (end = the last line when END is missing), or None."""
+    lines = [line.strip() for line in source.splitlines()]
+    if BEGIN not in lines:
+        return None
+    begin = lines.index(BEGIN) + 1
+    end = begin + lines[begin:].index(END) + 1 if END in lines[begin:] else len(lines)
+    return begin, end
+
+
+def failing_line(error):
+    """The line of the test cell where ``error`` (an nbformat error output) was
+    raised, or None when the traceback does not say."""
+    text = _ANSI.sub("", "\n".join(error.get("traceback", [])))
+    found = _CELL_LINE.search(text) or _OLD_CELL_LINE.search(text)
+    return int(found.group(1)) if found else None
+
+
+def hide_hidden_tests(cell):
+    """Rewrite one autograded test cell in place (see the module doc).
+    Returns (visible, hidden): each "passed", "failed" or "not run"; hidden
+    is None when the cell has no hidden block or the error does not say
+    which part failed (then visible is the verdict of the whole cell)."""
+    block = hidden_lines(cell.source)
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    line = failing_line(errors[0]) if errors else None
+    if not errors:
+        visible, hidden = "passed", "passed" if block else None
+    elif block is None or line is None:
+        visible, hidden = "failed", None      # one verdict for the whole cell
+    elif line < block[0]:
+        visible, hidden = "failed", "not run"
+    elif line <= block[1]:
+        visible, hidden = "passed", "failed"
+    else:
+        visible, hidden = "failed", "passed"
+
+    if block is not None:
+        lines = cell.source.splitlines()
+        begin, end = block
+        count = sum(1 for line in lines[begin:end] if line.strip() != END)
+        shown = _("### {count} hidden test lines, not shown").format(count=count)
+        cell.source = "\n".join(lines[:begin - 1] + [shown] + lines[end:])
+
+    for error in errors:
+        message = _ANSI.sub("", f"{error.get('ename', 'Error')}: {error.get('evalue', '')}")
+        error["traceback"] = [message.rstrip(": ")]
+
+    words = {"passed": _("passed"), "failed": _("failed"), "not run": _("not run")}
+    if hidden is None:
+        summary = _("Tests: {verdict}.").format(verdict=words[visible])
+    else:
+        summary = _("Visible tests: {visible}.").format(visible=words[visible])
+    if hidden is not None:
+        summary += " " + _("Hidden tests: {hidden}.").format(hidden=words[hidden])
+    if hidden == "failed":
+        summary += " " + _("The message above is the hint of the hidden test that failed.")
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "stream", name="stdout", text=summary + "\n"))
+    return visible, hidden
+
+
+def _note_cell(title, messages):
+    text = f"**{title}**\n\n" + "\n".join(f"- {m}" for m in messages)
+    return nbformat.v4.new_markdown_cell(text)
+
+
+class HideHiddenTests(Preprocessor):
+    """nbgrader feedback without the hidden tests' source (see the module doc).
+
+    Runs after nbgrader's GetGrades, from the course directory (nbgrader
+    changes into it before converting), where it finds the notes of
+    ``convlab grade`` under autograded/.
+    """
+    # nbgrader registers configured preprocessors without enabling them.
+    enabled = Bool(True, help="hide the hidden tests in the feedback").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        notes = read_notes(Path("autograded") / str(info.get("student", ""))
+                           / str(info.get("assignment", "")))
+        cells = []
+        if notes["comments"]:
+            cells.append(_note_cell(_("Notes from the grader"), notes["comments"]))
+        for cell in nb.cells:
+            cells.append(cell)
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            hide_hidden_tests(cell)
+            if notes["cells"].get(meta.get("grade_id")):
+                cells.append(_note_cell(_("Re-verification of this test"),
+                                        notes["cells"][meta["grade_id"]]))
+        nb.cells = cells
+        return nb, resources

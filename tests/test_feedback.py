@@ -1,0 +1,169 @@
+"""What students see in their feedback, and the pieces `convlab grade` uses to
+grade a notebook that crashes, loops or lost a test cell."""
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convlab import classroom
+from convlab.grading import feedback
+
+ROOT = Path(__file__).resolve().parents[1]
+A2 = ROOT / "solutions" / "a2_convolution" / "a2_convolution.ipynb"
+
+TEST_SOURCE = """\
+out = f(2)
+assert out == 4, "f(2) should be 4"
+### BEGIN HIDDEN TESTS
+secret_value = f(3)
+assert secret_value == 9, "f(3) should be 9"
+### END HIDDEN TESTS
+print("done")"""
+
+
+def graded_cell(*outputs, source=TEST_SOURCE):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_f",
+                                 "points": 2, "locked": True, "schema_version": 3}
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+def error(line, message="f(3) should be 9"):
+    # IPython 8's traceback, with its colours.
+    return {"output_type": "error", "ename": "AssertionError", "evalue": message,
+            "traceback": ["\x1b[0;31m---------------------------------------------------\x1b[0m",
+                          "\x1b[0;31mAssertionError\x1b[0m  Traceback (most recent call last)",
+                          f"Cell \x1b[0;32mIn[7], line {line}\x1b[0m\n"
+                          "\x1b[1;32m----> 5\x1b[0m assert secret_value == 9",
+                          f"\x1b[0;31mAssertionError\x1b[0m: {message}"]}
+
+
+@pytest.mark.parametrize("outputs, verdict", [
+    ([], ("passed", "passed")),
+    ([error(2, "f(2) should be 4")], ("failed", "not run")),
+    ([error(5)], ("passed", "failed")),
+    ([error(7, "name 'oops' is not defined")], ("failed", "passed")),
+    ([{"output_type": "error", "ename": "RuntimeError", "evalue": "skipped",
+       "traceback": ["RuntimeError: skipped"]}], ("failed", None)),
+])
+def test_hidden_tests_are_replaced_by_their_verdict(outputs, verdict):
+    cell = graded_cell(*outputs)
+    assert feedback.hide_hidden_tests(cell) == verdict
+    assert "secret_value" not in cell.source and "f(3)" not in cell.source
+    assert "### 2 hidden test lines, not shown" in cell.source
+    assert cell.source.startswith("out = f(2)\n") and cell.source.endswith('print("done")')
+    text = "\n".join(str(o) for o in cell.outputs)
+    assert "secret_value" not in text and "line 5" not in text and "\x1b[" not in text
+    summary = cell.outputs[-1]["text"]
+    if verdict[1] is None:
+        assert summary == "Tests: failed.\n"
+    else:
+        assert f"Visible tests: {verdict[0]}. Hidden tests: {verdict[1]}." in summary
+    if verdict == ("passed", "failed"):
+        assert "AssertionError: f(3) should be 9" in text      # the hint stays
+
+
+def test_a_cell_without_hidden_tests_is_left_readable():
+    cell = graded_cell(source="assert f(2) == 4")
+    assert feedback.hide_hidden_tests(cell) == ("passed", None)
+    assert cell.source == "assert f(2) == 4"
+    assert cell.outputs[-1]["text"] == "Tests: passed.\n"
+
+
+def test_notes_round_trip_and_missing_notes(tmp_path):
+    assert feedback.read_notes(tmp_path) == {"comments": [], "cells": {}, "lowered": []}
+    feedback.write_notes(tmp_path, ["crashed"], {"test_f": ["set to 0"]}, ["test_f"])
+    assert feedback.read_notes(tmp_path) == {"comments": ["crashed"],
+                                             "cells": {"test_f": ["set to 0"]},
+                                             "lowered": ["test_f"]}
+    (tmp_path / feedback.NOTES_FILE).write_text("{not json")
+    assert feedback.read_notes(tmp_path)["comments"] == []
+
+
+def test_the_preprocessor_adds_the_notes(tmp_path, monkeypatch):
+    folder = tmp_path / "autograded" / "ana" / "a2"
+    folder.mkdir(parents=True)
+    feedback.write_notes(folder, ["a cell crashed the kernel"],
+                         {"test_f": ["points set to 0"]}, ["test_f"])
+    monkeypatch.chdir(tmp_path)
+    notebook = nbformat.v4.new_notebook(cells=[graded_cell(error(5))])
+    resources = {"nbgrader": {"student": "ana", "assignment": "a2"}}
+    out, _ = feedback.HideHiddenTests().preprocess(notebook, resources)
+    kinds = [c.cell_type for c in out.cells]
+    assert kinds == ["markdown", "code", "markdown"]
+    assert "a cell crashed the kernel" in out.cells[0].source
+    assert "points set to 0" in out.cells[2].source
+    assert feedback.HideHiddenTests().enabled     # nbgrader does not enable it
+
+
+def test_nbgrader_config_uses_the_preprocessor():
+    config = (ROOT / "nbgrader_config.py").read_text()
+    assert '"convlab.grading.feedback.HideHiddenTests"' in config
+    assert config.index("GetGrades") < config.index("HideHiddenTests")
+
+
+def test_running_cell_reads_nbgrader_debug_log():
+    log = "\n".join([
+        "[AutogradeApp | INFO] Autograding /c/autograded/ana/a2/a2.ipynb",
+        "[AutogradeApp | DEBUG] Executing cell:", "    import numpy as np",
+        "[AutogradeApp | DEBUG] Skipping non-executing cell 2",
+        "[AutogradeApp | DEBUG] Executing cell:", "    f(1)",
+        "[AutogradeApp | DEBUG] Executing cell:", "    f(2)",
+        "[AutogradeApp | ERROR] Kernel died while waiting for execute reply."])
+    assert classroom.running_cell(log) == ("a2.ipynb", 2)
+    assert classroom.running_cell("[AutogradeApp | INFO] nothing ran") is None
+
+
+def test_a_skipped_cell_raises_and_the_rest_runs():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("text"),
+        nbformat.v4.new_code_cell(""),
+        nbformat.v4.new_code_cell("print('ran')"),
+        nbformat.v4.new_code_cell("x += 1\nprint(x)"),
+        nbformat.v4.new_code_cell("print('ran')")])   # the same source as the skipped one
+    skipped = classroom.skip_cell(notebook, 1, "it 'crashed' the kernel")
+    assert skipped.source == "print('ran')"
+    NotebookClient(notebook, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    outputs = [c.get("outputs", []) for c in notebook.cells if c.cell_type == "code"]
+    assert outputs[3][0]["ename"] == "RuntimeError"
+    assert outputs[3][0]["evalue"] == "it 'crashed' the kernel"
+    assert outputs[4][0]["text"] == "2\n"
+    # The transformer removed itself: the last cell really ran.
+    assert outputs[5][0]["text"] == "ran\n"
+
+
+def test_deleted_test_cells_are_put_back_in_place():
+    source = nbformat.read(A2, as_version=4)
+    submission = nbformat.from_dict(source)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in submission.cells]
+    for gone in ("test_zero_pad", "test_conv_param_count"):
+        del submission.cells[ids.index(gone)]
+        ids.remove(gone)
+    assert classroom.restore_tests(submission, source) == ["test_zero_pad",
+                                                           "test_conv_param_count"]
+    after = [c.metadata.get("nbgrader", {}).get("grade_id") for c in submission.cells]
+    assert after == [c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells]
+    assert classroom.restore_tests(submission, source) == []
+
+
+def test_checks_are_mapped_to_the_test_cells_that_call_them():
+    found = classroom.tests_of_checks(A2)
+    assert found["check_conv_forward_naive"] == ["test_conv_forward_naive"]
+    assert found["check_conv_backward_naive"] == ["test_conv_backward_naive"]
+    assert set(found) == {"check_conv_output_size", "check_zero_pad", "check_conv_single_step",
+                          "check_conv_forward_naive", "check_conv_backward_naive",
+                          "check_conv_param_count"}
+
+
+def test_every_hostile_submission_is_built_from_the_solution():
+    solution = nbformat.read(A2, as_version=4)
+    before = nbformat.writes(solution)
+    for student in classroom.HOSTILE["a2_convolution"]:
+        notebook, files = classroom.hostile_submission("a2_convolution", student, solution)
+        assert nbformat.writes(notebook) != before, student
+        for text in files.values():
+            compile(text, student, "exec")
+    assert nbformat.writes(solution) == before
