@@ -209,3 +209,41 @@ def test_unserialisable_return_is_explained(tmp_path):
     path = submission(tmp_path, [("zero_pad", "def zero_pad(x, pad):\n    return object()\n")])
     found = results(path, {"check_zero_pad"})
     assert "object of type object, which cannot be checked" in found["check_zero_pad"].message
+
+
+def test_read_notebook_gives_the_cells_nbformat_gives(tmp_path):
+    by_nbformat = [c.source for c in sandbox.student_cells(nbformat.read(SOLUTION, as_version=4))]
+    by_json = [c["source"] for c in sandbox.student_cells(sandbox.read_notebook(SOLUTION))]
+    assert by_json == by_nbformat and len(by_json) > 3
+    old = tmp_path / "old.ipynb"
+    old.write_text('{"nbformat": 3, "worksheets": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not an nbformat 4 notebook"):
+        sandbox.read_notebook(old)
+
+
+def test_forked_process_is_fresh_isolated_and_its_signals_are_named(tmp_path, monkeypatch):
+    # Sandboxes are forks of one zygote: each must still start in an empty
+    # folder of its own, without the grader's environment, under its limits,
+    # and say which signal ended it.
+    monkeypatch.setenv("CONVLAB_GRADER_SECRET", "x")
+    path = submission(tmp_path, [("conv_param_count", """\
+import os, resource, signal, sys
+def where():
+    return os.getcwd(), sorted(os.listdir(".")), sorted(os.environ), \\
+        resource.getrlimit(resource.RLIMIT_AS)[0]
+def crash():
+    os.kill(os.getpid(), signal.SIGSEGV)
+""")])
+    folders = []
+    for _ in range(2):
+        with sandbox.Sandbox(path, timeout=10, memory_mb=1500) as box:
+            folder, files, names, memory = box.function("where")()
+            folders.append(folder)
+            assert files == [] and memory == 1500 * 2 ** 20
+            assert "CONVLAB_GRADER_SECRET" not in names and "MPLBACKEND" in names
+            with pytest.raises(StudentError, match="crashed \\(SIGSEGV\\)"):
+                box.function("crash")()
+            assert box.dead
+            box.restart()
+            assert box.function("conv_param_count")(3, 10, 5) == 760
+    assert folders[0] != folders[1]

@@ -6,9 +6,12 @@ comparisons or ``convlab.grading``, import convlab's reference, shadow
 modules with files next to the notebook) or take the kernel down. Here:
 
 - ``Sandbox`` runs the student's cells (``student_cells``: every code cell
-  but the autograded tests) in a fresh ``python -I`` process, in an empty
+  but the autograded tests) in a process of their own, in an empty
   temporary folder, under memory and CPU limits, with convlab's reference
-  modules replaced by stubs that refuse to be called;
+  modules replaced by stubs that refuse to be called. The process is a fork
+  of a zygote (``_zygote_main``: a ``python -I`` process with a minimal
+  environment that has imported NumPy, convlab and matplotlib once and
+  never runs a student's code), so it starts in milliseconds;
 - the checks of ``convlab.grading`` run in the grader's own process, on
   proxies (``Sandbox.function``) that send each call to that process and
   bring the result back;
@@ -43,6 +46,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import NamedTuple
 
@@ -178,11 +182,28 @@ def decode(payload):
 
 def student_cells(notebook):
     """The code cells run in the sandbox: all but the autograded test cells
-    (nbgrader grade=True, solution=False)."""
-    from convlab.assignments import graded_cells
-    tests = {id(cell) for cell in graded_cells(notebook)}
-    return [cell for cell in notebook.cells
-            if cell.cell_type == "code" and id(cell) not in tests]
+    (nbgrader grade=True, solution=False). ``notebook``: a dict of nbformat 4
+    (a NotebookNode or ``read_notebook``'s plain JSON)."""
+    def is_test(cell):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        return meta.get("grade") and not meta.get("solution")
+    return [cell for cell in notebook["cells"]
+            if cell["cell_type"] == "code" and not is_test(cell)]
+
+
+def read_notebook(path):
+    """A notebook file as plain JSON, with each cell's source as one string.
+    (Not nbformat: importing its validator costs more than a second, once
+    per submission.)"""
+    with open(path, encoding="utf-8") as file:
+        notebook = json.load(file)
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4:
+        raise ValueError(f"{path} is not an nbformat 4 notebook (nbformat "
+                         f"{notebook.get('nbformat') if isinstance(notebook, dict) else '?'})")
+    for cell in notebook.get("cells", []):
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return notebook
 
 
 def _without_magics(source):
@@ -331,13 +352,98 @@ def _child_main():
         send({"kind": "result"}, result)
 
 
+def _zygote_main():
+    """The zygote: imports PRELOAD once, then for each request on its stdin (a
+    Unix socket: the limits and four file descriptors) forks a monitor in a
+    session of its own, which forks the sandboxed process, waits for it and
+    writes its exit code (negative: the signal) to the status pipe. A fork
+    starts in milliseconds where a fresh interpreter with NumPy and
+    matplotlib takes half a second, once per submission."""
+    import importlib
+    import socket
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    control = socket.socket(fileno=0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)    # monitors are reaped for us
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 65536, 4)
+        if not message:
+            os._exit(0)
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _monitor(fds, request["limits"], request["work"])
+        for fd in fds:
+            os.close(fd)
+        control.sendall(struct.pack(">q", pid))
+
+
+def _monitor(fds, limits, work):
+    stdin, stdout, stderr, status = fds
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    pid = os.fork()
+    if pid == 0:
+        os.close(status)
+        for which, values in limits:
+            resource.setrlimit(which, tuple(values))
+        for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(work)
+        _child_main()
+        os._exit(0)
+    for fd in (stdin, stdout, stderr):
+        os.close(fd)
+    _, code = os.waitpid(pid, 0)
+    os.write(status, struct.pack(">i", os.waitstatus_to_exitcode(code)))
+    os._exit(0)
+
+
 _BOOTSTRAP = """\
 import importlib.util
 spec = importlib.util.spec_from_file_location("_convlab_sandbox_child", {path!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-module._child_main()
+module._zygote_main()
 """
+# What a notebook of the course imports, imported once by the zygote.
+PRELOAD = ("numpy", "convlab", "matplotlib.pyplot")
+_ZYGOTE_LOCK = threading.Lock()
+_ZYGOTE = []   # [(Popen, control socket)] once started
+
+
+def _zygote_start(fds, limits, work):
+    """Have the zygote start a sandboxed process on ``fds`` (its stdin,
+    stdout, stderr and the status pipe) with ``limits``, in the folder
+    ``work``; returns the pid of its monitor, whose session and process group
+    it is in (see _zygote_main)."""
+    import socket
+    with _ZYGOTE_LOCK:
+        if not _ZYGOTE or _ZYGOTE[0][0].poll() is not None:
+            _ZYGOTE.clear()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            env = {"PATH": os.defpath, "HOME": os.environ.get("HOME", "/"),
+                   "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
+                   "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOTSTRAP.format(path=os.path.abspath(__file__))],
+                cwd="/", env=env, stdin=theirs, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+            theirs.close()
+            _ZYGOTE.append((process, ours))
+        control = _ZYGOTE[0][1]
+        socket.send_fds(control, [json.dumps({"limits": limits, "work": work}).encode()],
+                        fds)
+        reply = control.recv(8)
+    if len(reply) != 8:
+        raise StudentError("the sandbox could not be started (its zygote ended)")
+    return struct.unpack(">q", reply)[0]
+
 
 _ERROR_CLASSES = {}
 
@@ -365,14 +471,13 @@ class Sandbox:
 
     def __init__(self, notebook_path, timeout=60, memory_mb=2048, cpu_seconds=None,
                  max_message_mb=512):
-        import nbformat
-        notebook = nbformat.read(str(notebook_path), as_version=4)
-        self.cells = [cell.source for cell in student_cells(notebook)]
+        notebook = read_notebook(notebook_path)
+        self.cells = [cell["source"] for cell in student_cells(notebook)]
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds or int(10 * timeout + 10)
         self.max_message = max_message_mb * 2 ** 20
-        self.process = None
+        self.pid = None
         self.dead = "the submission's process was not started"
         self.cell_errors = []
         self._folder = None
@@ -387,10 +492,10 @@ class Sandbox:
 
     def _limits(self):
         memory = self.memory_mb * 2 ** 20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 2 ** 20, 256 * 2 ** 20))
+        return [(resource.RLIMIT_AS, (memory, memory)),
+                (resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 5)),
+                (resource.RLIMIT_CORE, (0, 0)),
+                (resource.RLIMIT_FSIZE, (256 * 2 ** 20, 256 * 2 ** 20))]
 
     def start(self):
         """Start (or restart) the process and run the cells. Never raises for
@@ -400,15 +505,17 @@ class Sandbox:
         work = os.path.join(self._folder, "work")
         os.mkdir(work)
         self._log = open(os.path.join(self._folder, "log"), "w+b")
-        env = {"PATH": os.defpath, "HOME": os.environ.get("HOME", work),
-               "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        bootstrap = _BOOTSTRAP.format(path=os.path.abspath(__file__))
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap], cwd=work, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            preexec_fn=self._limits, start_new_session=True)
-        os.set_blocking(self.process.stdin.fileno(), False)
+        to_child, self._to_child = os.pipe()
+        self._from_child, from_child = os.pipe()
+        self._status, status = os.pipe()
+        theirs = [to_child, from_child, self._log.fileno(), status]
+        try:
+            self.pid = _zygote_start(theirs, self._limits(), work)
+            self._killed = False
+        finally:
+            for fd in (to_child, from_child, status):
+                os.close(fd)
+        os.set_blocking(self._to_child, False)
         self.dead = None
         self.cell_errors = []
         try:
@@ -427,12 +534,12 @@ class Sandbox:
         self.start()
 
     def close(self):
-        if self.process is not None:
+        if self.pid is not None:
             self._kill()
-            for pipe in (self.process.stdin, self.process.stdout):
+            for fd in (self._to_child, self._from_child, self._status):
                 with contextlib.suppress(OSError):
-                    pipe.close()
-            self.process = None
+                    os.close(fd)
+            self.pid = None
             self._log.close()
         if self._folder:
             shutil.rmtree(self._folder, ignore_errors=True)
@@ -470,24 +577,31 @@ class Sandbox:
         return time.monotonic() + self.timeout + _GRACE
 
     def _kill(self):
+        # The monitor's session holds the process (and what it started), unless
+        # the monitor is so young that it has no session yet. Once only: the
+        # zygote reaps the monitor, and its pid may be reused.
+        if self._killed:
+            return
+        self._killed = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGKILL)
 
     def _stop(self, reason):
         self.dead = reason
-        if self.process is not None:
+        if self.pid is not None:
             self._kill()
 
     def _ended(self):
         """Why the process ended, in words, and the end of its log."""
-        try:
-            code = self.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
+        ready, _, _ = select.select([self._status], [], [], 3)
+        status = os.read(self._status, 4) if ready else b""
+        code = struct.unpack(">i", status)[0] if len(status) == 4 else None
+        if code is None:
             self._kill()
-            code = self.process.returncode
-        if code is not None and code < 0:
+            why = "killed"
+        elif code < 0:
             signame = signal.Signals(-code).name
             why = {"SIGKILL": f"killed ({signame}; over the {self.memory_mb} MB memory "
                               "limit?)",
@@ -508,7 +622,7 @@ class Sandbox:
         return StudentError(f"{what} took longer than {self.timeout:g} s")
 
     def _send(self, data, deadline, name=None):
-        fd = self.process.stdin.fileno()
+        fd = self._to_child
         view = memoryview(data)
         while view:
             left = deadline - time.monotonic()
@@ -527,7 +641,7 @@ class Sandbox:
             view = view[written:]
 
     def _read_exact(self, n, deadline, name):
-        fd = self.process.stdout.fileno()
+        fd = self._from_child
         chunks, got = [], 0
         while got < n:
             left = deadline - time.monotonic()
