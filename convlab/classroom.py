@@ -6,15 +6,18 @@
 
 ``grade`` runs nbgrader as programs, like ``convlab assignments build``:
 
-1. ``nbgrader generate_assignment <name> --force`` registers the assignment,
+1. nbgrader's ``generate_assignment <name> --force`` registers the assignment,
    its notebooks and its test cells in gradebook.db; the released notebooks
    are written into a scratch folder, so the committed assignments/ is left
    alone;
 2. for each student, ``jobs`` at a time (threads that wait on processes):
-   ``autograde``: one ``nbgrader autograde <name> --student <id> --force``
-   process, with a wall-clock timeout and a memory limit. A cell that kills
-   the kernel or runs past the timeout is skipped in a scratch copy of the
-   submission and the copy graded again, so the rest keeps its points. The
+   ``autograde``: nbgrader's autograde of a scratch copy of the submission,
+   with a wall-clock timeout and a memory limit, in one of ``jobs``
+   long-lived nbgrader processes (``Worker``; starting nbgrader costs as much
+   as grading a submission). A submission that fails there is graded again
+   by one ``nbgrader autograde <name> --student <id> --force`` process of its
+   own: a cell that kills the kernel or runs past the timeout is skipped in
+   the copy and the copy graded again, so the rest keeps its points. The
    processes share the SQLite gradebook; nbgrader's writes are short
    transactions, and a run that still reports "database is locked" is
    retried, so the scores are those of a sequential run.
@@ -25,7 +28,8 @@
    check fails in the sandbox gets 0 points (nbgrader's manual score), with
    a note; the notes go to autograded/<student>/<name>/.convlab_grading.json
    for the feedback (convlab.grading.feedback hides the hidden tests);
-4. ``nbgrader generate_feedback`` and ``nbgrader export`` (grades.csv);
+4. nbgrader's generate_feedback (in the workers) and ``nbgrader export``
+   (grades.csv);
 5. the class report, reports/<name>.html (convlab.class_report).
 
 Nothing in submitted/ is written by ``grade``.
@@ -36,10 +40,13 @@ and ``args.jobs`` (default 1), ``args.timeout`` (seconds per student,
 default 120) for grade, ``args.force`` (bool) for demo-class; missing
 attributes take the defaults.
 """
+import contextlib
 import datetime
 import json
 import os
+import queue
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -358,6 +365,106 @@ def _nbgrader(args, cwd, what):
     return log
 
 
+class Worker:
+    """A ``python -m convlab.nbgrader_worker`` process (see there): nbgrader
+    started once for many students. One per job; started on first use and
+    again after it was killed or died. Not thread-safe: one thread at a time."""
+
+    def __init__(self, course_dir, memory_mb=4096):
+        self.course_dir, self.memory_mb = Path(course_dir), memory_mb
+        self.process = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="convlab-worker-")
+        self._count = 0
+
+    def autograde(self, name, student, submitted, timeout=None):
+        """Autograde ``student`` from the submitted folder ``submitted``; returns
+        (status, log): status "ok", "failed" (nbgrader's error is in the log),
+        "timeout" (killed after ``timeout`` seconds) or "died"."""
+        return self._request({"op": "autograde", "assignment": name, "student": student,
+                              "coursedir": {"submitted_directory": str(submitted)}},
+                             timeout)
+
+    def generate_assignment(self, name, release):
+        """nbgrader generate_assignment into the folder ``release``; returns
+        (status, log)."""
+        return self._request({"op": "generate_assignment", "assignment": name,
+                              "coursedir": {"release_directory": str(release)}}, None)
+
+    def feedback(self, name, student, timeout=None):
+        """nbgrader generate_feedback for one student; returns (status, log)."""
+        return self._request({"op": "feedback", "assignment": name, "student": student},
+                             timeout)
+
+    def export(self):
+        """nbgrader export (grades.csv); returns (status, log)."""
+        return self._request({"op": "export"}, None)
+
+    def reverify(self, name, notebook, timeout, memory_mb):
+        """convlab.grading.sandbox's re-verification of one notebook; returns
+        its [{"check", "passed", "message"}], or None when it failed (the log
+        says why)."""
+        reply = {}
+        status, _log = self._request({"op": "reverify", "assignment": name,
+                                      "notebook": str(notebook), "timeout": timeout,
+                                      "memory_mb": memory_mb}, timeout * 20, reply)
+        return reply.get("results") if status == "ok" else None
+
+    def close(self):
+        """Let the process end (killed if it does not within 10 s)."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self._stop()
+        self._scratch.cleanup()
+
+    def _stop(self):
+        _kill_tree(self.process)
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        self.process = None
+
+    def start(self):
+        """Start the process now rather than at the first request."""
+        folder = Path(self._scratch.name)
+        with open(folder / "stderr", "ab") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "convlab.nbgrader_worker", str(self.course_dir),
+                 str(int(self.memory_mb))], cwd=self.course_dir, env=_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                text=True, start_new_session=True)
+
+    def _request(self, request, timeout, reply_out=None):
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        self._count += 1
+        log_path = Path(self._scratch.name) / f"request-{self._count}.log"
+        log_path.touch()
+        request["log"] = str(log_path)
+        reply = ""
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            reply = self.process.stdout.readline() if ready else ""
+        except OSError:
+            pass
+        log = log_path.read_text(encoding="utf-8", errors="replace")
+        if reply:
+            reply = json.loads(reply)
+            if reply_out is not None:
+                reply_out.update(reply)
+            return ("ok" if reply["success"] else "failed"), log
+        timed_out = self.process.poll() is None
+        self._stop()
+        return ("timeout" if timed_out else "died"), log
+
+
 LOCKED = "database is locked"
 KERNEL_DIED = "DeadKernelError"
 _EXECUTING = "] Executing cell:"
@@ -430,8 +537,14 @@ def restore_tests(notebook, source):
     return restored
 
 
-def autograde(name, student, course_dir, timeout, memory_mb=4096, retries=5, max_skips=3):
+def autograde(name, student, course_dir, timeout, memory_mb=4096, retries=5, max_skips=3,
+              worker=None):
     """Autograde one student with nbgrader; returns (ok, seconds, comments).
+
+    With a ``Worker``, the first attempt goes to that nbgrader process; when
+    it fails (a crash, a locked gradebook, ...) the submission is graded
+    again by an ``nbgrader autograde --student`` process of its own, as
+    without a worker, with the repairs below.
 
     What nbgrader alone would get wrong is fixed in a scratch copy of the
     submission, which is then graded instead (submitted/ is never written):
@@ -461,11 +574,21 @@ def autograde(name, student, course_dir, timeout, memory_mb=4096, retries=5, max
             nbformat.write(notebook, path)
 
         attempt = skipped = 0
+        first = worker is not None
         while True:
-            code, log = _run(["autograde", name, "--student", student, "--force",
-                              "--log-level=DEBUG",
-                              f"--CourseDirectory.submitted_directory={copy.parents[1]}"],
-                             course_dir, timeout=timeout, memory_mb=memory_mb)
+            if first:
+                first = False
+                status, log = worker.autograde(name, student, copy.parents[1], timeout)
+                if status == "ok":
+                    return True, time.perf_counter() - start, comments
+                if status != "timeout":
+                    continue
+                code = None
+            else:
+                code, log = _run(["autograde", name, "--student", student, "--force",
+                                  "--log-level=DEBUG",
+                                  f"--CourseDirectory.submitted_directory={copy.parents[1]}"],
+                                 course_dir, timeout=timeout, memory_mb=memory_mb)
             if code == 0 and LOCKED not in log:
                 return True, time.perf_counter() - start, comments
             if code is not None and LOCKED in log and attempt < retries:
@@ -497,9 +620,10 @@ def autograde(name, student, course_dir, timeout, memory_mb=4096, retries=5, max
             return False, time.perf_counter() - start, comments
 
 
-def reverify(name, student, course_dir, timeout=60, memory_mb=2048):
+def reverify(name, student, course_dir, timeout=60, memory_mb=2048, worker=None):
     """Re-verify a submission's functions in a sandbox (convlab.grading.sandbox),
-    in a process of its own; returns [{"check", "passed", "message"}], or []
+    in the ``Worker``'s process or, without one or when it fails there, in a
+    process of its own; returns [{"check", "passed", "message"}], or []
     when the assignment has no function checks."""
     from convlab.grading.sandbox import CHECKS
     if name not in CHECKS:
@@ -508,6 +632,10 @@ def reverify(name, student, course_dir, timeout=60, memory_mb=2048):
     results = []
     with tempfile.TemporaryDirectory(prefix="convlab-reverify-") as scratch:
         for notebook in sorted(folder.glob("*.ipynb")):
+            found = worker.reverify(name, notebook, timeout, memory_mb) if worker else None
+            if found is not None:
+                results += found
+                continue
             output = Path(scratch) / "results.json"
             process = subprocess.run(
                 [sys.executable, "-m", "convlab.grading.sandbox", str(notebook), name,
@@ -581,14 +709,20 @@ def students(name, course_dir="."):
     return sorted(p.name for p in folder.iterdir() if (p / name).is_dir())
 
 
-def _grade_one(name, student, course_dir, timeout, memory_mb):
-    """Autograde, then re-verify: the work for one student (runs in a thread)."""
+def _grade_one(name, student, course_dir, timeout, memory_mb, workers):
+    """Autograde, then re-verify: the work for one student (runs in a thread,
+    with a Worker taken from the queue ``workers`` for the time)."""
     from convlab.grading.feedback import read_notes
     # Read before autograde replaces the folder: which points we took last time.
     previously = read_notes(Path(course_dir) / "autograded" / student / name)["lowered"]
-    ok, seconds, comments = autograde(name, student, course_dir, timeout, memory_mb)
-    verdicts = (reverify(name, student, course_dir, timeout=timeout, memory_mb=memory_mb)
-                if ok else [])
+    worker = workers.get()
+    try:
+        ok, seconds, comments = autograde(name, student, course_dir, timeout, memory_mb,
+                                          worker=worker)
+        verdicts = (reverify(name, student, course_dir, timeout=timeout, memory_mb=memory_mb,
+                             worker=worker) if ok else [])
+    finally:
+        workers.put(worker)
     return {"ok": ok, "seconds": seconds, "comments": comments, "verdicts": verdicts,
             "previously": previously}
 
@@ -614,37 +748,63 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
             f"{course_dir / 'submitted'}/<student>/{name}/{name}.ipynb "
             f"(`convlab demo-class {name}` makes a sample class)")
 
-    with tempfile.TemporaryDirectory(prefix="convlab-release-") as scratch:
-        _nbgrader(["generate_assignment", name, "--force",
-                   f"--CourseDirectory.release_directory={scratch}"],
-                  course_dir, "generate_assignment")
+    jobs = max(1, int(jobs))
+    workers = queue.Queue()
+    for _job in range(jobs):
+        worker = Worker(course_dir, memory_mb)
+        worker.start()    # all load nbgrader at once
+        workers.put(worker)
+    try:
+        with tempfile.TemporaryDirectory(prefix="convlab-release-") as scratch:
+            worker = workers.get()
+            workers.put(worker)
+            if worker.generate_assignment(name, scratch)[0] != "ok":   # again by the command, which says what is wrong
+                _nbgrader(["generate_assignment", name, "--force",
+                           f"--CourseDirectory.release_directory={scratch}"],
+                          course_dir, "generate_assignment")
 
-    outcome = {}
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = {s: pool.submit(_grade_one, name, s, course_dir, timeout, memory_mb)
-                   for s in who}
-        for student, future in futures.items():
-            outcome[student] = future.result()
-            if progress:
-                o = outcome[student]
-                progress(f"{student}: {'graded' if o['ok'] else 'FAILED'} in "
-                         f"{o['seconds']:.1f} s" + "".join(f" ({c})" for c in o["comments"]))
+        outcome = {}
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {s: pool.submit(_grade_one, name, s, course_dir, timeout, memory_mb,
+                                      workers)
+                       for s in who}
+            for student, future in futures.items():
+                outcome[student] = future.result()
+                if progress:
+                    o = outcome[student]
+                    progress(f"{student}: {'graded' if o['ok'] else 'FAILED'} in "
+                             f"{o['seconds']:.1f} s"
+                             + "".join(f" ({c})" for c in o["comments"]))
 
-    # The gradebook is written by one thread: lower, note, then feedback.
-    for student in who:
-        o = outcome[student]
-        cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
-                                              o["previously"]) if o["ok"] else ({}, []))
-        folder = course_dir / "autograded" / student / name
-        if folder.is_dir():
-            write_notes(folder, o["comments"], cells, o["lowered"])
+        # The gradebook is written by one thread: lower, note, then feedback.
+        for student in who:
+            o = outcome[student]
+            cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
+                                                  o["previously"]) if o["ok"] else ({}, []))
+            folder = course_dir / "autograded" / student / name
+            if folder.is_dir():
+                write_notes(folder, o["comments"], cells, o["lowered"])
 
-    graded = [s for s in who if outcome[s]["ok"]]
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        list(pool.map(lambda student: _nbgrader(
-            ["generate_feedback", name, "--student", student, "--force"],
-            course_dir, "generate_feedback"), graded))
-    _nbgrader(["export"], course_dir, "export")
+        def feedback(student):
+            worker = workers.get()
+            try:
+                status, _log = worker.feedback(name, student, timeout=timeout)
+            finally:
+                workers.put(worker)
+            if status != "ok":   # again in a process of its own, which says why
+                _nbgrader(["generate_feedback", name, "--student", student, "--force"],
+                          course_dir, "generate_feedback")
+
+        graded = [s for s in who if outcome[s]["ok"]]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(feedback, graded))
+        worker = workers.get()
+        workers.put(worker)
+        if worker.export()[0] != "ok":   # again by the command, which says why
+            _nbgrader(["export"], course_dir, "export")
+    finally:
+        while not workers.empty():
+            workers.get().close()
 
     table = gradebook_table(name, course_dir)
     for student in who:

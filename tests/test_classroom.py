@@ -218,3 +218,34 @@ def test_a_resubmission_gets_its_points_back(tmp_path):
     nbformat.write(solution, folder / f"{NAME}.ipynb")       # the student fixes it
     again = classroom.grade(NAME, course, timeout=60)["student"]
     assert again["score"] == MAX and again["lowered"] == []
+
+
+def test_worker_grades_like_the_commands_and_survives_a_timeout(tmp_path):
+    # One nbgrader process for many students (convlab grade's fast path):
+    # it must really grade (not leave it to the per-student fallback), give
+    # the re-verification's verdicts of a process of its own, and be killed
+    # and started again when a request runs past its time.
+    course = make_course(tmp_path / "course")
+    classroom.demo_class(NAME, course)
+    worker = classroom.Worker(course)
+    try:
+        with_release = tmp_path / "release"
+        assert worker.generate_assignment(NAME, with_release)[0] == "ok"
+        assert (with_release / NAME / f"{NAME}.ipynb").exists()
+        status, log = worker.autograde(NAME, "no_bias", course / "submitted", timeout=300)
+        assert status == "ok" and "Executing cell" in log
+        assert (course / "autograded" / "no_bias" / NAME / f"{NAME}.ipynb").exists()
+        notebook = course / "submitted" / "no_bias" / NAME / f"{NAME}.ipynb"
+        by_worker = worker.reverify(NAME, notebook, timeout=60, memory_mb=2048)
+        assert by_worker == classroom.reverify(NAME, "no_bias", course, timeout=60)
+        assert {v["check"] for v in by_worker if not v["passed"]} == {
+            "check_conv_forward_naive", "check_conv_backward_naive"}
+        first = worker.process.pid
+        assert worker.autograde(NAME, "correct", course / "submitted", timeout=0.5)[0] == \
+            "timeout"
+        assert worker.process is None
+        assert worker.autograde(NAME, "correct", course / "submitted", timeout=300)[0] == "ok"
+        assert worker.process.pid != first
+        assert worker.export()[0] == "ok" and (course / "grades.csv").exists()
+    finally:
+        worker.close()
