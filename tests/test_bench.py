@@ -24,6 +24,8 @@ def test_report_on_a_tiny_suite(monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "CONV_SUITE", [("tiny", (2, 3, 8, 8), (4, 3, 3, 3), 1, 1)])
     monkeypatch.setattr(bench, "POOL_SUITE", [("tiny pool", (2, 3, 8, 8), 2, 2)])
     monkeypatch.setattr(bench, "TRAINING_SUITE", [("tiny training", "digits", (1, 8, 8), 100, 50)])
+    demo = bench.demo_case
+    monkeypatch.setattr(bench, "demo_case", lambda: demo(epochs=1))
     output = tmp_path / "bench.md"
     args = argparse.Namespace(repeats=2, no_naive=False, output=str(output))
     monkeypatch.setattr(bench.time, "sleep", lambda s: None)
@@ -32,5 +34,22 @@ def test_report_on_a_tiny_suite(monkeypatch, tmp_path):
     assert "| tiny |" in text and "| tiny pool |" in text
     assert "Naive vs fast" in text and "GEMM efficiency" in text
     assert "| tiny training | 100 | 50 |" in text
+    assert "## `convlab demo`" in text and "1 epochs, seed 0: test accuracy **" in text
     assert np.isfinite(float(text.split("GEMM efficiency of the fast conv, median over the "
                                         "suite: **")[1].split("%")[0]))
+
+
+def test_writing_the_report_keeps_the_other_benchmarks_sections(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    bench.write_sections(path, "# Benchmarks\n\nrun 1\n\n## Convolution\n\nold conv\n")
+    grading = "## Grading a class\n\n1.7x\n"
+    bench.write_sections(path, grading)
+    assert path.read_text().endswith(grading) and "old conv" in path.read_text()
+    bench.write_sections(path, "# Benchmarks\n\nrun 2\n\n## Convolution\n\nnew conv\n"
+                               "\n## `convlab demo`\n\n98.9%\n")
+    text = path.read_text()
+    assert "run 2" in text and "new conv" in text and "98.9%" in text and grading in text
+    assert "run 1" not in text and "old conv" not in text
+    assert text.index("## `convlab demo`") < text.index("## Grading a class")
+    bench.write_sections(path, "## Grading a class\n\n1.8x\n")
+    assert path.read_text() == text.replace("1.7x", "1.8x")
