@@ -403,11 +403,12 @@ class Worker:
         """convlab.grading.sandbox's re-verification of one notebook; returns
         its [{"check", "passed", "message"}], or None when it failed (the log
         says why)."""
-        reply = {}
-        status, _log = self._request({"op": "reverify", "assignment": name,
-                                      "notebook": str(notebook), "timeout": timeout,
-                                      "memory_mb": memory_mb}, timeout * 20, reply)
-        return reply.get("results") if status == "ok" else None
+        # The sandbox bounds each cell and call by ``timeout``; this bounds the
+        # whole (the cells, six checks, restarts) against a stuck worker.
+        status, _log, reply = self._request_reply(
+            {"op": "reverify", "assignment": name, "notebook": str(notebook),
+             "timeout": timeout, "memory_mb": memory_mb}, timeout * 20)
+        return reply["results"] if status == "ok" else None
 
     def close(self):
         """Let the process end (killed if it does not within 10 s)."""
@@ -439,7 +440,12 @@ class Worker:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 text=True, start_new_session=True)
 
-    def _request(self, request, timeout, reply_out=None):
+    def _request(self, request, timeout):
+        """Send one request; returns (status, log)."""
+        return self._request_reply(request, timeout)[:2]
+
+    def _request_reply(self, request, timeout):
+        """Send one request; returns (status, log, the reply or None)."""
         if self.process is None or self.process.poll() is not None:
             self.start()
         self._count += 1
@@ -457,12 +463,10 @@ class Worker:
         log = log_path.read_text(encoding="utf-8", errors="replace")
         if reply:
             reply = json.loads(reply)
-            if reply_out is not None:
-                reply_out.update(reply)
-            return ("ok" if reply["success"] else "failed"), log
+            return ("ok" if reply["success"] else "failed"), log, reply
         timed_out = self.process.poll() is None
         self._stop()
-        return ("timeout" if timed_out else "died"), log
+        return ("timeout" if timed_out else "died"), log, None
 
 
 LOCKED = "database is locked"
@@ -749,16 +753,15 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
             f"(`convlab demo-class {name}` makes a sample class)")
 
     jobs = max(1, int(jobs))
-    workers = queue.Queue()
-    for _job in range(jobs):
-        worker = Worker(course_dir, memory_mb)
-        worker.start()    # all load nbgrader at once
+    team = [Worker(course_dir, memory_mb) for _job in range(jobs)]
+    workers = queue.Queue()   # the ones free now, for the threads
+    for worker in team:
+        worker.start()        # all load nbgrader at once
         workers.put(worker)
     try:
         with tempfile.TemporaryDirectory(prefix="convlab-release-") as scratch:
-            worker = workers.get()
-            workers.put(worker)
-            if worker.generate_assignment(name, scratch)[0] != "ok":   # again by the command, which says what is wrong
+            if team[0].generate_assignment(name, scratch)[0] != "ok":
+                # Again by the command, whose error says what is wrong.
                 _nbgrader(["generate_assignment", name, "--force",
                            f"--CourseDirectory.release_directory={scratch}"],
                           course_dir, "generate_assignment")
@@ -798,13 +801,11 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
         graded = [s for s in who if outcome[s]["ok"]]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(feedback, graded))
-        worker = workers.get()
-        workers.put(worker)
-        if worker.export()[0] != "ok":   # again by the command, which says why
+        if team[0].export()[0] != "ok":   # again by the command, which says why
             _nbgrader(["export"], course_dir, "export")
     finally:
-        while not workers.empty():
-            workers.get().close()
+        for worker in team:
+            worker.close()
 
     table = gradebook_table(name, course_dir)
     for student in who:
