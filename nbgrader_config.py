@@ -28,5 +28,5 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE / CÂU TRẢ LỜI CỦA BẠN"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "convlab.grading.feedback.HideHiddenTests",
+    "convlab.classroom.feedback.HideHiddenTests",
 ]

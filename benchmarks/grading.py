@@ -19,7 +19,7 @@ The figures are its whole time, and, to compare like with like, the time of
 its autograde + re-verification phase (everything before the feedback).
 Scores must be identical in all three runs (an honest class: nothing for the
 re-verification to correct). The result replaces the "## Grading a class"
-section of --output (``convlab.bench.write_sections``).
+section of --output (``benchmarks.markdown.write_sections``).
 """
 import argparse
 import datetime
@@ -34,10 +34,12 @@ from pathlib import Path
 
 import nbformat
 
-from convlab import classroom
-from convlab.bench import write_sections
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))   # run as a script: `python benchmarks/grading.py`
+
+from benchmarks.markdown import write_sections  # noqa: E402
+from convlab.classroom import demo_class, grade  # noqa: E402
+from convlab.classroom.report import gradebook_table  # noqa: E402
 NAME = "a2_convolution"
 SECTION = "## Grading a class"
 
@@ -51,14 +53,14 @@ def make_course(folder, students):
     solution = nbformat.read(folder / "solutions" / NAME / f"{NAME}.ipynb", as_version=4)
     kinds = {"correct": solution, "blank": nbformat.read(
         folder / "assignments" / NAME / f"{NAME}.ipynb", as_version=4)}
-    for student, mistake in classroom.MISTAKES[NAME].items():
-        kinds[student] = classroom.with_mistake(solution, *mistake)
+    for student, mistake in demo_class.MISTAKES[NAME].items():
+        kinds[student] = demo_class.with_mistake(solution, *mistake)
     # The demo class has correct, blank, one student per mistake and late;
     # copies of the first ones make up the rest of the class.
     copies = students - (len(kinds) + 1)
     extra = {f"{kind}_{i // len(kinds) + 2}": kinds[kind]
              for i, kind in zip(range(copies), list(kinds) * students)}
-    who = classroom.demo_class(NAME, folder, extra=extra)
+    who = demo_class.demo_class(NAME, folder, extra=extra)
     return who
 
 
@@ -99,7 +101,7 @@ def plain_nbgrader(course):
     start = time.perf_counter()
     nbgrader(["autograde", NAME, "--force"], course)
     seconds = time.perf_counter() - start
-    table = classroom.gradebook_table(NAME, course)["students"]
+    table = gradebook_table(NAME, course)["students"]
     return seconds, {s: r["score"] for s, r in table.items()}
 
 
@@ -107,7 +109,7 @@ def convlab_grade(course, jobs):
     """(whole seconds, autograde + re-verification seconds, scores)."""
     registered(course)
     phases = {}
-    original = classroom.lower_inflated
+    original = grade.lower_inflated
 
     def timed_lower(*args, **kwargs):
         # The first call comes right after every student's autograde and
@@ -115,13 +117,13 @@ def convlab_grade(course, jobs):
         phases.setdefault("graded", time.perf_counter())
         return original(*args, **kwargs)
 
-    classroom.lower_inflated = timed_lower
+    grade.lower_inflated = timed_lower
     try:
         start = time.perf_counter()
-        result = classroom.grade(NAME, course, jobs=jobs, timeout=300)
+        result = grade.grade(NAME, course, jobs=jobs, timeout=300)
         seconds = time.perf_counter() - start
     finally:
-        classroom.lower_inflated = original
+        grade.lower_inflated = original
     return seconds, phases["graded"] - start, {s: r["score"] for s, r in result.items()}
 
 

@@ -11,7 +11,7 @@ from convlab.errors import ShapeError
 from convlab.i18n import get_language, set_language
 from convlab import data, gradcheck, layers, models, optim, shapes
 from convlab.solver import Solver
-from convlab.backend import gpu_available, to_cpu, to_gpu
+from convlab.gpu.backend import gpu_available, to_cpu, to_gpu
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """``python -m convlab``: the same as the ``convlab`` command."""
 import sys
 
-from convlab.cli import main
+from convlab.commands.cli import main
 
 sys.exit(main())

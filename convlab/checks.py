@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from convlab.backend import is_array, on_gpu
+from convlab.gpu.backend import is_array, on_gpu
 from convlab.errors import ShapeError
 from convlab.i18n import _
 

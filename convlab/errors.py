@@ -1,4 +1,4 @@
-"""The exception convlab raises for shapes and hyperparameters that do not fit."""
+"""The exceptions convlab raises: shapes that do not fit, classes that cannot be graded."""
 
 
 class ShapeError(ValueError):
@@ -6,3 +6,7 @@ class ShapeError(ValueError):
 
     A subclass of ValueError, so ``except ValueError`` catches it too.
     """
+
+
+class ClassroomError(Exception):
+    """A class that cannot be set up or graded (convlab.classroom), with the reason."""

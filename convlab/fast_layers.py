@@ -14,17 +14,18 @@ comes from two tricks, named where they are used.
   ``+=`` is right; ``np.add.at``, the usual way to add into repeated
   indices, is many times slower.
 
-On a GPU (CuPy arrays, see convlab.backend) the same functions compute
+On a GPU (CuPy arrays, see convlab.gpu.backend) the same functions compute
 where the data lives: the GEMMs and elementwise work are the same lines
 (``@`` on CuPy arrays is cuBLAS), and im2col, col2im and pooling, whose
 NumPy tricks would be slow there, launch the CUDA kernels of
-convlab/cuda/*.cu through ``convlab.cuda_kernels``.
+convlab/gpu/cuda/*.cu through ``convlab.gpu.kernels``.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from convlab import checks, cuda_kernels
-from convlab.backend import common_array_module
+from convlab import checks
+from convlab.gpu import kernels
+from convlab.gpu.backend import common_array_module
 from convlab.shapes import conv_output_shape, pool_output_shape
 
 
@@ -51,7 +52,7 @@ def conv_forward(x, w, b, stride=1, pad=0):
     xp = common_array_module(x=x, w=w, b=b)            # numpy, or cupy on a GPU
     x, w, b = _common_dtype(x, w, b)
     N, F = x.shape[0], w.shape[0]
-    to_columns = im2col if xp is np else cuda_kernels.im2col
+    to_columns = im2col if xp is np else kernels.im2col
     cols = to_columns(zero_pad(x, pad), w.shape[2], w.shape[3], stride, H2, W2)
     products = w.reshape(F, -1) @ cols                  # (F, N*H2*W2): one GEMM
     # Add the bias while reordering to (N, F, H2, W2): one pass, not two.
@@ -75,7 +76,7 @@ def conv_backward(dout, cache, need_dx=True):
     checks.same_shape("dout", dout, (N, F, H2, W2), "conv_forward")
     xp = common_array_module(dout=dout, x=x)
     to_columns, to_image = ((im2col, col2im) if xp is np else
-                            (cuda_kernels.im2col, cuda_kernels.col2im))
+                            (kernels.im2col, kernels.col2im))
     if len(cache) == 6:
         cols = cache[5]
     else:
@@ -172,7 +173,7 @@ def max_pool_forward(x, size=2, stride=2):
     """
     H2, W2 = pool_output_shape(x, size, stride)
     if common_array_module(x=x) is not np:      # GPU: pool.cu, a thread per output
-        out, argmax = cuda_kernels.max_pool_forward(x, size, stride, H2, W2)
+        out, argmax = kernels.max_pool_forward(x, size, stride, H2, W2)
         # On the GPU the cache holds where each maximum was, for the backward kernel.
         return out, (x, size, stride, argmax)
     out = x[:, :, _steps(0, stride, H2), _steps(0, stride, W2)].copy()
@@ -197,7 +198,7 @@ def max_pool_backward(dout, cache):
     if common_array_module(dout=dout, x=x) is not np:   # GPU: pool.cu, a gather per input
         argmax = cache[3] if len(cache) == 4 else max_pool_forward(x, size, stride)[1][3]
         dout = dout.astype(np.result_type(dout.dtype, x.dtype), copy=False)
-        return cuda_kernels.max_pool_backward(dout, argmax, x.shape, size, stride)
+        return kernels.max_pool_backward(dout, argmax, x.shape, size, stride)
     out = cache[3] if len(cache) == 4 else max_pool_forward(x, size, stride)[0]
     dtype = np.result_type(dout, x)
     # When the windows tile the input (stride == size), every input cell is
@@ -229,7 +230,7 @@ def avg_pool_forward(x, size=2, stride=2):
     """
     H2, W2 = pool_output_shape(x, size, stride)
     if common_array_module(x=x) is not np:      # GPU: pool.cu, a thread per output
-        return cuda_kernels.avg_pool_forward(x, size, stride, H2, W2), (x, size, stride)
+        return kernels.avg_pool_forward(x, size, stride, H2, W2), (x, size, stride)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     out = np.zeros(x.shape[:2] + (H2, W2), dtype=dtype)
     for i in range(size):
@@ -246,7 +247,7 @@ def avg_pool_backward(dout, cache):
     H2, W2 = pool_output_shape(x, size, stride)
     checks.same_shape("dout", dout, x.shape[:2] + (H2, W2), "avg_pool_forward")
     if common_array_module(dout=dout, x=x) is not np:   # GPU: pool.cu, a gather per input
-        return cuda_kernels.avg_pool_backward(dout, x.shape, size, stride)
+        return kernels.avg_pool_backward(dout, x.shape, size, stride)
     share = dout / (size * size)
     dx = np.zeros(x.shape, dtype=share.dtype)
     for i in range(size):

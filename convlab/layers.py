@@ -13,13 +13,13 @@ arguments and return the same results; they are re-exported here, so one
 line swaps one for the other.
 
 The fast layers, the fully connected and ReLU layers and the losses also
-take arrays on a GPU (CuPy, see convlab.backend) and compute there; the
+take arrays on a GPU (CuPy, see convlab.gpu.backend) and compute there; the
 naive loops take NumPy arrays only and say so.
 """
 import numpy as np
 
 from convlab import checks
-from convlab.backend import common_array_module
+from convlab.gpu.backend import common_array_module
 from convlab.shapes import conv_output_shape, pool_output_shape
 from convlab.fast_layers import (  # noqa: F401  (re-exported)
     avg_pool_backward,

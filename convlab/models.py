@@ -25,7 +25,7 @@ on the way in); ``predict`` and ``activations`` return NumPy arrays.
 import numpy as np
 
 from convlab import checks, layers
-from convlab.backend import check_device, to_cpu, to_device
+from convlab.gpu.backend import check_device, to_cpu, to_device
 from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.shapes import fitted_size

@@ -25,7 +25,7 @@ import tempfile
 import numpy as np
 
 from convlab import checks, optim
-from convlab.backend import check_device, is_array, to_cpu, to_device
+from convlab.gpu.backend import check_device, is_array, to_cpu, to_device
 from convlab.errors import ShapeError
 from convlab.i18n import _
 

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from convlab import assignments, cli
+from convlab.classroom import assignments
+from convlab.commands import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["a1_perceptron_fc", "a2_convolution", "a3_pooling_convnet"]

@@ -1,4 +1,4 @@
-"""convlab.backend: arrays on the CPU without CuPy, and no CuPy import for nothing."""
+"""convlab.gpu.backend: arrays on the CPU without CuPy, and no CuPy import for nothing."""
 import importlib.util
 import json
 import platform
@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from convlab import backend
+from convlab.gpu import backend
 
 
 def test_numpy_arrays_compute_with_numpy():
@@ -92,7 +92,7 @@ def test_cupy_without_a_gpu_is_reported_not_raised():
         import json, sys
         import numpy as np
         import convlab
-        from convlab import backend
+        from convlab.gpu import backend
         usable, reason = backend.gpu_status()
         errors = []
         for attempt in (lambda: convlab.to_gpu(np.ones(2)),

@@ -3,7 +3,9 @@ import argparse
 
 import numpy as np
 
-from convlab import bench
+from benchmarks import layers as bench
+from benchmarks.markdown import write_sections
+from convlab.commands.bench import command
 
 
 def test_median_times_runs_every_function():
@@ -29,7 +31,7 @@ def test_report_on_a_tiny_suite(monkeypatch, tmp_path):
     output = tmp_path / "bench.md"
     args = argparse.Namespace(repeats=2, no_naive=False, output=str(output))
     monkeypatch.setattr(bench.time, "sleep", lambda s: None)
-    assert bench.command(args) == 0
+    assert command(args) == 0
     text = output.read_text()
     assert "| tiny |" in text and "| tiny pool |" in text
     assert "Naive vs fast" in text and "GEMM efficiency" in text
@@ -41,15 +43,15 @@ def test_report_on_a_tiny_suite(monkeypatch, tmp_path):
 
 def test_writing_the_report_keeps_the_other_benchmarks_sections(tmp_path):
     path = tmp_path / "benchmarks.md"
-    bench.write_sections(path, "# Benchmarks\n\nrun 1\n\n## Convolution\n\nold conv\n")
+    write_sections(path, "# Benchmarks\n\nrun 1\n\n## Convolution\n\nold conv\n")
     grading = "## Grading a class\n\n1.7x\n"
-    bench.write_sections(path, grading)
+    write_sections(path, grading)
     assert path.read_text().endswith(grading) and "old conv" in path.read_text()
-    bench.write_sections(path, "# Benchmarks\n\nrun 2\n\n## Convolution\n\nnew conv\n"
+    write_sections(path, "# Benchmarks\n\nrun 2\n\n## Convolution\n\nnew conv\n"
                                "\n## `convlab demo`\n\n98.9%\n")
     text = path.read_text()
     assert "run 2" in text and "new conv" in text and "98.9%" in text and grading in text
     assert "run 1" not in text and "old conv" not in text
     assert text.index("## `convlab demo`") < text.index("## Grading a class")
-    bench.write_sections(path, "## Grading a class\n\n1.8x\n")
+    write_sections(path, "## Grading a class\n\n1.8x\n")
     assert path.read_text() == text.replace("1.7x", "1.8x")

@@ -13,7 +13,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab import classroom
+from convlab.classroom import demo_class as demo, grade as grading, reverify
+from convlab.classroom.report import gradebook_table
+from convlab.classroom.worker import Worker
+from convlab.commands import grade as commands
+from convlab.errors import ClassroomError
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "a2_convolution"
@@ -55,21 +59,21 @@ def tree_hash(folder):
 
 
 def test_every_mistake_applies_to_its_source():
-    for name, mistakes in classroom.MISTAKES.items():
+    for name, mistakes in demo.MISTAKES.items():
         solution = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
         for grade_id, old, new in mistakes.values():
-            changed = classroom.with_mistake(solution, grade_id, old, new)
+            changed = demo.with_mistake(solution, grade_id, old, new)
             assert changed != solution
     # The solution itself is not changed.
     solution = nbformat.read(ROOT / "solutions" / NAME / f"{NAME}.ipynb", as_version=4)
     before = nbformat.writes(solution)
-    classroom.with_mistake(solution, *classroom.MISTAKES[NAME]["no_bias"])
+    demo.with_mistake(solution, *demo.MISTAKES[NAME]["no_bias"])
     assert nbformat.writes(solution) == before
 
 
 def test_demo_class_never_overwrites(tmp_path):
     course = make_course(tmp_path / "course")
-    who = classroom.demo_class(NAME, course)
+    who = demo.demo_class(NAME, course)
     assert {"correct", "blank", "late", "no_bias", "flipped_kernel", "floor_division",
             "pad_all_axes"} == set(who)
     for student in who:
@@ -79,46 +83,46 @@ def test_demo_class_never_overwrites(tmp_path):
     assert stamps["late"] > stamps["correct"]
 
     before = tree_hash(course / "submitted")
-    with pytest.raises(classroom.ClassroomError, match="not overwriting"):
-        classroom.demo_class(NAME, course)
+    with pytest.raises(ClassroomError, match="not overwriting"):
+        demo.demo_class(NAME, course)
     assert tree_hash(course / "submitted") == before
     args = argparse.Namespace(name=NAME, course_dir=str(course), force=False)
-    assert classroom.demo_class_command(args) == 1
+    assert commands.demo_class_command(args) == 1
     assert tree_hash(course / "submitted") == before
 
     # One existing student is enough to refuse.
     shutil.rmtree(course / "submitted")
     (course / "submitted" / "blank" / NAME).mkdir(parents=True)
     (course / "submitted" / "blank" / NAME / "mine.txt").write_text("keep me")
-    with pytest.raises(classroom.ClassroomError, match="blank"):
-        classroom.demo_class(NAME, course)
+    with pytest.raises(ClassroomError, match="blank"):
+        demo.demo_class(NAME, course)
     assert not (course / "submitted" / "correct").exists()
-    assert classroom.demo_class(NAME, course, force=True) == who
+    assert demo.demo_class(NAME, course, force=True) == who
 
 
 def test_grade_without_submissions_says_where(tmp_path, capsys):
     course = make_course(tmp_path / "course")
     args = argparse.Namespace(name=NAME, course_dir=str(course), jobs=1, timeout=60)
-    assert classroom.grade_command(args) == 1
+    assert commands.grade_command(args) == 1
     err = capsys.readouterr().err
     assert "no submissions" in err and f"submitted/<student>/{NAME}/{NAME}.ipynb" in err
 
 
 def test_grade_demo_class_parallel_equals_sequential(tmp_path, capsys):
     course = make_course(tmp_path / "course")
-    who = classroom.demo_class(NAME, course)
+    who = demo.demo_class(NAME, course)
     before = tree_hash(course / "submitted")
     release = tree_hash(course / "assignments")
 
     start = time.perf_counter()
-    parallel = classroom.grade(NAME, course, jobs=2, timeout=120)
+    parallel = grading.grade(NAME, course, jobs=2, timeout=120)
     parallel_seconds = time.perf_counter() - start
     start = time.perf_counter()
     args = argparse.Namespace(name=NAME, course_dir=str(course), jobs=1, timeout=120)
-    assert classroom.grade_command(args) == 0
+    assert commands.grade_command(args) == 0
     sequential_seconds = time.perf_counter() - start
     assert "flipped_kernel" in capsys.readouterr().out
-    sequential = classroom.gradebook_table(NAME, course)["students"]
+    sequential = gradebook_table(NAME, course)["students"]
     print(f"jobs=2 {parallel_seconds:.1f} s, jobs=1 {sequential_seconds:.1f} s")
 
     scores = {s: r["score"] for s, r in parallel.items()}
@@ -161,14 +165,14 @@ def test_hostile_class_gets_fair_scores(tmp_path):
     """The class of item 4 of the issue: every kind of cheat gets the score of
     an honest student with the same mistake."""
     course = make_course(tmp_path / "course")
-    who = classroom.demo_class(NAME, course, hostile=True)
+    who = demo.demo_class(NAME, course, hostile=True)
     assert len(who) == 16
     before = tree_hash(course / "submitted")
 
-    result = classroom.grade(NAME, course, jobs=2, timeout=40)
+    result = grading.grade(NAME, course, jobs=2, timeout=40)
     scores = {s: r["score"] for s, r in result.items()}
     assert scores == {**DEMO_SCORES, **HOSTILE_SCORES}
-    table = classroom.gradebook_table(NAME, course)["students"]
+    table = gradebook_table(NAME, course)["students"]
     assert {s: r["score"] for s, r in table.items()} == scores
     assert all(r["ok"] for r in result.values()), {s: r["comment"] for s, r in result.items()}
 
@@ -209,14 +213,14 @@ def test_a_resubmission_gets_its_points_back(tmp_path):
     the re-verification are given back when the new submission is fair."""
     course = make_course(tmp_path / "course")
     solution = nbformat.read(course / "solutions" / NAME / f"{NAME}.ipynb", as_version=4)
-    cheat, _ = classroom.hostile_submission(NAME, "imports_reference", solution)
+    cheat, _ = demo.hostile_submission(NAME, "imports_reference", solution)
     folder = course / "submitted" / "student" / NAME
     folder.mkdir(parents=True)
     nbformat.write(cheat, folder / f"{NAME}.ipynb")
-    assert classroom.grade(NAME, course, timeout=60)["student"]["score"] == 12.0
+    assert grading.grade(NAME, course, timeout=60)["student"]["score"] == 12.0
 
     nbformat.write(solution, folder / f"{NAME}.ipynb")       # the student fixes it
-    again = classroom.grade(NAME, course, timeout=60)["student"]
+    again = grading.grade(NAME, course, timeout=60)["student"]
     assert again["score"] == MAX and again["lowered"] == []
 
 
@@ -226,8 +230,8 @@ def test_worker_grades_like_the_commands_and_survives_a_timeout(tmp_path):
     # the re-verification's verdicts of a process of its own, and be killed
     # and started again when a request runs past its time.
     course = make_course(tmp_path / "course")
-    classroom.demo_class(NAME, course)
-    worker = classroom.Worker(course)
+    demo.demo_class(NAME, course)
+    worker = Worker(course)
     try:
         with_release = tmp_path / "release"
         assert worker.generate_assignment(NAME, with_release)[0] == "ok"
@@ -237,7 +241,7 @@ def test_worker_grades_like_the_commands_and_survives_a_timeout(tmp_path):
         assert (course / "autograded" / "no_bias" / NAME / f"{NAME}.ipynb").exists()
         notebook = course / "submitted" / "no_bias" / NAME / f"{NAME}.ipynb"
         by_worker = worker.reverify(NAME, notebook, timeout=60, memory_mb=2048)
-        assert by_worker == classroom.reverify(NAME, "no_bias", course, timeout=60)
+        assert by_worker == reverify.reverify(NAME, "no_bias", course, timeout=60)
         assert {v["check"] for v in by_worker if not v["passed"]} == {
             "check_conv_forward_naive", "check_conv_backward_naive"}
         first = worker.process.pid

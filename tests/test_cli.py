@@ -7,7 +7,7 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from convlab import cli, doctor
+from convlab.commands import cli, doctor
 from convlab.demo import train_digits
 
 

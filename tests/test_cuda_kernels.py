@@ -1,8 +1,8 @@
-"""The CUDA kernels of convlab/cuda/, verified without a GPU.
+"""The CUDA kernels of convlab/gpu/cuda/, verified without a GPU.
 
 The same .cu sources are compiled twice:
 
-- for the CPU with g++, through convlab/cuda/cpu_shim.h (CUDA qualifiers
+- for the CPU with g++, through convlab/gpu/cuda/cpu_shim.h (CUDA qualifiers
   become nothing, threadIdx/blockIdx/... become variables that the launchers
   of cpu_launch.cpp set for every (block, thread) pair of a small 1-D grid),
   and every kernel is compared with convlab's NumPy fast path on
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from convlab import fast_layers
-from convlab.gpu_emulation import build_cpu_library
+from convlab.gpu.emulation import build_cpu_library
 
-CUDA_DIR = Path(__file__).resolve().parents[1] / "convlab" / "cuda"
+CUDA_DIR = Path(__file__).resolve().parents[1] / "convlab" / "gpu" / "cuda"
 CU_FILES = {
     "im2col.cu": ["im2col", "col2im"],
     "pool.cu": ["max_pool_forward", "max_pool_backward",
@@ -48,7 +48,7 @@ _SIGNATURES = {
 @pytest.fixture(scope="session")
 def lib(tmp_path_factory):
     """cpu_launch.cpp (which includes the .cu files) built and loaded, as the
-    emulated GPU of convlab.gpu_emulation builds it (g++ -Wall -Werror)."""
+    emulated GPU of convlab.gpu.emulation builds it (g++ -Wall -Werror)."""
     if shutil.which("g++") is None:
         pytest.skip("g++ is not installed: cannot build the CPU version of the CUDA kernels")
     library = ctypes.CDLL(str(build_cpu_library(tmp_path_factory.mktemp("cuda_cpu"))))

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from convlab import ShapeError, data
+from convlab.data import cifar10
 
 
 # --- Handwritten digits ----------------------------------------------------------
@@ -382,7 +383,7 @@ def write_tiny_cifar10(root):
     folder = root / "cifar-10-batches-py"
     folder.mkdir()
     raw = {}
-    for name in data.CIFAR10_FILES[1:]:
+    for name in cifar10.CIFAR10_FILES[1:]:
         rows = rng.integers(0, 256, size=(PER_BATCH, 3072), dtype=np.uint8)
         labels = [int(k) for k in rng.permutation(np.arange(PER_BATCH) % 10)]
         if name == "data_batch_1":
@@ -399,8 +400,8 @@ def write_tiny_cifar10(root):
         pickle.dump(meta, f, protocol=2)
     with tarfile.open(root / "cifar-10-python.tar.gz", "w:gz") as tar:
         tar.add(folder, arcname="cifar-10-batches-py")
-    train_rows = np.concatenate([raw[n][0] for n in data.CIFAR10_TRAIN_BATCHES])
-    train_labels = np.concatenate([raw[n][1] for n in data.CIFAR10_TRAIN_BATCHES])
+    train_rows = np.concatenate([raw[n][0] for n in cifar10.CIFAR10_TRAIN_BATCHES])
+    train_labels = np.concatenate([raw[n][1] for n in cifar10.CIFAR10_TRAIN_BATCHES])
     return (train_rows, train_labels), raw["test_batch"]
 
 
@@ -468,12 +469,12 @@ def test_cifar10_archive_with_its_right_checksum_loads(tiny, no_network):
 
 
 def test_cifar10_archive_is_verified_by_default(tiny):
-    assert data.CIFAR10_MD5 == "c58f30108f718f92721af3b95e74349a"
+    assert cifar10.CIFAR10_MD5 == "c58f30108f718f92721af3b95e74349a"
     with pytest.raises(ValueError) as error:
         data.load_cifar10(tiny["archive"], val_size=10)
     message = str(error.value)
     for words in ("corrupt", "not the official cifar-10-python.tar.gz", "MD5",
-                  data.CIFAR10_MD5, hashlib.md5(tiny["archive"].read_bytes()).hexdigest(),
+                  cifar10.CIFAR10_MD5, hashlib.md5(tiny["archive"].read_bytes()).hexdigest(),
                   "https://www.cs.toronto.edu/~kriz/cifar.html", "expected_md5=None"):
         assert words in message
 
@@ -536,7 +537,7 @@ def test_cifar10_file_missing_from_the_folder(tiny):
 def test_cifar10_file_missing_from_the_archive(tiny, tmp_path):
     archive = tmp_path / "partial.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        for name in data.CIFAR10_FILES[:-1]:       # no test_batch
+        for name in cifar10.CIFAR10_FILES[:-1]:       # no test_batch
             tar.add(tiny["folder"] / name, arcname=f"cifar-10-batches-py/{name}")
     with pytest.raises(FileNotFoundError, match="does not hold cifar-10-batches-py/test_batch"):
         data.load_cifar10(archive, val_size=10, expected_md5=None)

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from convlab import classroom
-from convlab.grading import feedback
+from convlab.classroom import autograde, demo_class, reverify
+from convlab.classroom import feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 A2 = ROOT / "solutions" / "a2_convolution" / "a2_convolution.ipynb"
@@ -100,7 +100,7 @@ def test_the_preprocessor_adds_the_notes(tmp_path, monkeypatch):
 
 def test_nbgrader_config_uses_the_preprocessor():
     config = (ROOT / "nbgrader_config.py").read_text()
-    assert '"convlab.grading.feedback.HideHiddenTests"' in config
+    assert '"convlab.classroom.feedback.HideHiddenTests"' in config
     assert config.index("GetGrades") < config.index("HideHiddenTests")
 
 
@@ -112,8 +112,8 @@ def test_running_cell_reads_nbgrader_debug_log():
         "[AutogradeApp | DEBUG] Executing cell:", "    f(1)",
         "[AutogradeApp | DEBUG] Executing cell:", "    f(2)",
         "[AutogradeApp | ERROR] Kernel died while waiting for execute reply."])
-    assert classroom.running_cell(log) == ("a2.ipynb", 2)
-    assert classroom.running_cell("[AutogradeApp | INFO] nothing ran") is None
+    assert autograde.running_cell(log) == ("a2.ipynb", 2)
+    assert autograde.running_cell("[AutogradeApp | INFO] nothing ran") is None
 
 
 def test_a_skipped_cell_raises_and_the_rest_runs():
@@ -124,7 +124,7 @@ def test_a_skipped_cell_raises_and_the_rest_runs():
         nbformat.v4.new_code_cell("print('ran')"),
         nbformat.v4.new_code_cell("x += 1\nprint(x)"),
         nbformat.v4.new_code_cell("print('ran')")])   # the same source as the skipped one
-    skipped = classroom.skip_cell(notebook, 1, "it 'crashed' the kernel")
+    skipped = autograde.skip_cell(notebook, 1, "it 'crashed' the kernel")
     assert skipped.source == "print('ran')"
     NotebookClient(notebook, timeout=60, kernel_name="python3", allow_errors=True).execute()
     outputs = [c.get("outputs", []) for c in notebook.cells if c.cell_type == "code"]
@@ -142,15 +142,15 @@ def test_deleted_test_cells_are_put_back_in_place():
     for gone in ("test_zero_pad", "test_conv_param_count"):
         del submission.cells[ids.index(gone)]
         ids.remove(gone)
-    assert classroom.restore_tests(submission, source) == ["test_zero_pad",
+    assert autograde.restore_tests(submission, source) == ["test_zero_pad",
                                                            "test_conv_param_count"]
     after = [c.metadata.get("nbgrader", {}).get("grade_id") for c in submission.cells]
     assert after == [c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells]
-    assert classroom.restore_tests(submission, source) == []
+    assert autograde.restore_tests(submission, source) == []
 
 
 def test_checks_are_mapped_to_the_test_cells_that_call_them():
-    found = classroom.tests_of_checks(A2)
+    found = reverify.tests_of_checks(A2)
     assert found["check_conv_forward_naive"] == ["test_conv_forward_naive"]
     assert found["check_conv_backward_naive"] == ["test_conv_backward_naive"]
     assert set(found) == {"check_conv_output_size", "check_zero_pad", "check_conv_single_step",
@@ -161,8 +161,8 @@ def test_checks_are_mapped_to_the_test_cells_that_call_them():
 def test_every_hostile_submission_is_built_from_the_solution():
     solution = nbformat.read(A2, as_version=4)
     before = nbformat.writes(solution)
-    for student in classroom.HOSTILE["a2_convolution"]:
-        notebook, files = classroom.hostile_submission("a2_convolution", student, solution)
+    for student in demo_class.HOSTILE["a2_convolution"]:
+        notebook, files = demo_class.hostile_submission("a2_convolution", student, solution)
         assert nbformat.writes(notebook) != before, student
         for text in files.values():
             compile(text, student, "exec")

@@ -2,9 +2,9 @@
 
 Every test that takes the ``gpu`` fixture runs twice:
 
-- "emulated": on convlab.gpu_emulation, the stand-in GPU whose kernels are
+- "emulated": on convlab.gpu.emulation, the stand-in GPU whose kernels are
   the .cu files compiled for the CPU. The whole device code path runs (to_gpu,
-  the layers' device branches, cuda_kernels' launches, the kernels), and the
+  the layers' device branches, the kernels' launches, the kernels), and the
   results must be bit-identical to NumPy's: same kernels order of additions,
   same BLAS for the GEMMs;
 - "cuda": on a real GPU with real CuPy, where one is usable (skipped here,
@@ -19,8 +19,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import convlab
-from convlab import Solver, backend, bench, cuda_kernels, doctor, layers
-from convlab.gpu_emulation import EmulatedGpuArray, emulated_gpu
+from benchmarks import gpu as gpu_bench, layers as layers_bench
+from convlab import Solver, layers
+from convlab.commands import bench, doctor
+from convlab.gpu import backend, kernels
+from convlab.gpu.emulation import EmulatedGpuArray, emulated_gpu
 from convlab.models import ConvNet, ThreeLayerConvNet, TwoLayerNet
 from strategies import conv_configs, pool_configs, seeds
 
@@ -172,9 +175,9 @@ def test_emulated_gpu_layers_equal_numpy_on_random_shapes(config, pool, seed, dt
 def test_grid_stride_loops_through_the_layers(monkeypatch):
     """A launch far smaller than the work (2 blocks of 3 threads): every
     thread strides over many elements, and the results do not change."""
-    monkeypatch.setattr(cuda_kernels, "MAX_BLOCKS", 2)
-    monkeypatch.setattr(cuda_kernels, "THREADS_PER_BLOCK", 3)
-    assert cuda_kernels.launch_config(1000) == (2, 3)
+    monkeypatch.setattr(kernels, "MAX_BLOCKS", 2)
+    monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 3)
+    assert kernels.launch_config(1000) == (2, 3)
     rng = np.random.default_rng(3)
     x, w, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((2, 3, 3, 3)), np.zeros(2)
     out, cache = layers.conv_forward(x, w, b, pad=1)
@@ -186,7 +189,7 @@ def test_grid_stride_loops_through_the_layers(monkeypatch):
 
 
 def test_launch_configuration_and_arguments(monkeypatch):
-    """What cuda_kernels hands a provider (CuPy's on a GPU): the f32/f64 entry
+    """What convlab.gpu.kernels hands a provider (CuPy's on a GPU): the f32/f64 entry
     point after the dtype, a grid covering the work, ints as numpy.int32."""
     launches = []
 
@@ -194,22 +197,22 @@ def test_launch_configuration_and_arguments(monkeypatch):
         def launch(self, source, name, grid, block, args):
             launches.append((source, name, grid, block, args))
 
-    monkeypatch.setattr(cuda_kernels, "_provider", lambda array: Recorder())
+    monkeypatch.setattr(kernels, "_provider", lambda array: Recorder())
     with emulated_gpu():
         x = convlab.to_gpu(np.zeros((2, 3, 40, 40), np.float32))
-        cuda_kernels.im2col(x, 3, 3, 1, 38, 38)
-        cuda_kernels.max_pool_forward(x.astype(np.float64), 2, 2, 20, 20)
+        kernels.im2col(x, 3, 3, 1, 38, 38)
+        kernels.max_pool_forward(x.astype(np.float64), 2, 2, 20, 20)
     (source, name, grid, block, args), pool = launches
     assert (source, name) == ("im2col.cu", "im2col_f32")
     assert pool[:2] == ("pool.cu", "max_pool_forward_f64")
-    assert block == cuda_kernels.THREADS_PER_BLOCK
-    assert grid * block >= min(3 * 9 * 2 * 38 * 38, cuda_kernels.MAX_BLOCKS * block)
+    assert block == kernels.THREADS_PER_BLOCK
+    assert grid * block >= min(3 * 9 * 2 * 38 * 38, kernels.MAX_BLOCKS * block)
     assert [type(a) for a in args[2:]] == [np.int32] * 9
     assert [int(a) for a in args[2:]] == [2, 3, 40, 40, 3, 3, 1, 38, 38]
     assert pool[3:4] == (block,) and pool[2] == 2 * 3 * 20 * 20 // block + 1
     for total in (1, 255, 256, 257, 10**8):
-        g, b = cuda_kernels.launch_config(total)
-        assert 1 <= g <= cuda_kernels.MAX_BLOCKS and (g * b >= total or g == cuda_kernels.MAX_BLOCKS)
+        g, b = kernels.launch_config(total)
+        assert 1 <= g <= kernels.MAX_BLOCKS and (g * b >= total or g == kernels.MAX_BLOCKS)
 
 
 @needs_gxx
@@ -419,12 +422,12 @@ def test_bench_on_gpu_without_a_gpu_exits_with_the_reason(capsys):
 
 @needs_gxx
 def test_bench_gpu_suite_runs_on_the_emulated_gpu(monkeypatch):
-    monkeypatch.setattr(bench, "CONV_SUITE", [("tiny", (2, 3, 8, 8), (4, 3, 3, 3), 1, 1)])
-    monkeypatch.setattr(bench, "POOL_SUITE", [("tiny pool", (2, 3, 8, 8), 2, 2)])
-    monkeypatch.setattr(bench, "TRAINING_SUITE", [("tiny training", "digits", (1, 8, 8), 100, 50)])
-    monkeypatch.setattr(bench.time, "sleep", lambda s: None)
+    monkeypatch.setattr(layers_bench, "CONV_SUITE", [("tiny", (2, 3, 8, 8), (4, 3, 3, 3), 1, 1)])
+    monkeypatch.setattr(layers_bench, "POOL_SUITE", [("tiny pool", (2, 3, 8, 8), 2, 2)])
+    monkeypatch.setattr(layers_bench, "TRAINING_SUITE", [("tiny training", "digits", (1, 8, 8), 100, 50)])
+    monkeypatch.setattr(layers_bench.time, "sleep", lambda s: None)
     with emulated_gpu():
-        text = bench.gpu_report(bench.run_gpu(repeats=2, progress=lambda line: None))
+        text = gpu_bench.gpu_report(gpu_bench.run_gpu(repeats=2, progress=lambda line: None))
     assert "GPU: emulated" in text
     assert "| tiny | (2, 3, 8, 8) | (4, 3, 3, 3) | 1 | 1 |" in text
     assert "| tiny pool |" in text and "| tiny training | 100 | 50 |" in text
@@ -436,7 +439,7 @@ def test_every_kernel_compiles_with_nvrtc_on_this_gpu():
                "pool.cu": ["max_pool_forward", "max_pool_backward",
                            "avg_pool_forward", "avg_pool_backward"]}
     for source, names in kernels.items():
-        module = cuda_kernels.CUPY_KERNELS.module(source)
+        module = kernels.CUPY_KERNELS.module(source)
         for name in names:
             for suffix in ("f32", "f64"):
                 assert module.get_function(f"{name}_{suffix}") is not None

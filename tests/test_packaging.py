@@ -96,9 +96,12 @@ def test_notebooks_are_committed_clean():
 
 
 def test_import_is_light():
-    """import convlab pulls in neither PyTorch nor CuPy nor matplotlib."""
-    code = ("import sys, convlab; "
-            "print(sorted(m for m in ('torch', 'cupy', 'matplotlib') if m in sys.modules))")
+    """import convlab pulls in neither PyTorch, CuPy, matplotlib, ipywidgets,
+    nbgrader, nor the instructor's rooms (docs/architecture.md)."""
+    heavy = ("torch", "cupy", "matplotlib", "ipywidgets", "nbgrader", "nbformat",
+             "convlab.classroom", "convlab.commands", "convlab.grading")
+    code = (f"import sys, convlab; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"

@@ -5,8 +5,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from convlab.grading import sandbox
-from convlab.grading.sandbox import CHECKS, StudentError, decode, encode, reverify
+from convlab.classroom import protocol, sandbox
+from convlab.classroom.protocol import decode, encode
+from convlab.classroom.reverify import CHECKS, reverify_notebook as reverify
+from convlab.classroom.sandbox import StudentError
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "a2_convolution" / "a2_convolution.ipynb"
@@ -59,15 +61,15 @@ def test_serialisation_round_trip():
 
 @pytest.mark.parametrize("value", [object(), {1, 2}, np.array([object()]), (1, [lambda: 0])])
 def test_serialisation_refuses_objects(value):
-    with pytest.raises(sandbox.SerialisationError, match="cannot be checked"):
+    with pytest.raises(protocol.SerialisationError, match="cannot be checked"):
         encode({}, value)
 
 
 def test_malformed_messages_are_refused():
-    with pytest.raises(sandbox.ProtocolError):
+    with pytest.raises(protocol.ProtocolError):
         decode(b"\x00\x00\x00\x02{}")
     payload = encode({}, (1,))[8:].replace(b'"t"', b'"x"')
-    with pytest.raises(sandbox.ProtocolError):
+    with pytest.raises(protocol.ProtocolError):
         decode(payload)
 
 

@@ -1,4 +1,4 @@
-"""Launching convlab's CUDA kernels (convlab/cuda/*.cu) on arrays on the GPU.
+"""Launching convlab's CUDA kernels (convlab/gpu/cuda/*.cu) on arrays on the GPU.
 
 The fast layers compute on the GPU with the same code as on the CPU where
 that is efficient (the GEMMs: ``@`` on CuPy arrays is cuBLAS), and call the
@@ -7,7 +7,7 @@ im2col / col2im and pooling. Each function here takes device arrays (im2col
 and col2im the arguments of their NumPy twins in ``convlab.fast_layers``),
 allocates its output on the device and launches one kernel:
 
-    fast_layers.conv_forward -> cuda_kernels.im2col -> _launch -> provider -> im2col_f32
+    fast_layers.conv_forward -> kernels.im2col -> _launch -> provider -> im2col_f32
 
 A *kernel provider* runs a compiled kernel by name; the launch configuration
 (grid and block sizes, int arguments as numpy.int32, float32 or float64 entry
@@ -16,11 +16,12 @@ point) is chosen here, once, for both providers:
 - ``CupyKernels``, the real one: compiles each .cu file once with NVRTC
   (``cupy.RawModule``, cached per process and by CuPy on disk) and launches
   the kernel on the GPU;
-- ``convlab.gpu_emulation.EmulatedKernels``, for tests without a GPU: the
+- ``convlab.gpu.emulation.EmulatedKernels``, for tests without a GPU: the
   same .cu files compiled by g++ for the CPU, called on the memory of
   emulated device arrays.
 
-The provider is picked by the type of the arrays (CuPy or emulated), so
+The provider is picked by the type of the arrays (CuPy or emulated: the
+emulation registers its provider in ``PROVIDERS`` when it is imported), so
 nothing else in convlab knows which one runs.
 
 The kernels are grid-stride loops (each thread handles elements idx,
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convlab.backend import common_array_module
+from convlab.gpu.backend import common_array_module
 from convlab.i18n import _
 
 CUDA_DIR = Path(__file__).resolve().parent / "cuda"
@@ -152,10 +153,7 @@ def _launch(source, kernel, total, *args):
 
 def _provider(array):
     """The kernel provider for ``array``: CuPy's, or the emulation's in tests."""
-    if type(array).__module__ == "convlab.gpu_emulation":
-        from convlab import gpu_emulation
-        return gpu_emulation.KERNELS
-    return CUPY_KERNELS
+    return PROVIDERS.get(type(array).__module__, CUPY_KERNELS)
 
 
 class CupyKernels:
@@ -165,7 +163,7 @@ class CupyKernels:
         self._modules = {}
 
     def module(self, source):
-        """The compiled ``cupy.RawModule`` of convlab/cuda/``source``."""
+        """The compiled ``cupy.RawModule`` of convlab/gpu/cuda/``source``."""
         if source not in self._modules:
             import cupy
             code = (CUDA_DIR / source).read_text(encoding="utf-8")
@@ -177,3 +175,5 @@ class CupyKernels:
 
 
 CUPY_KERNELS = CupyKernels()
+# Other providers by the module of their array type (convlab.gpu.emulation's).
+PROVIDERS = {}

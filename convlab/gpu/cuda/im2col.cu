@@ -8,7 +8,7 @@
 // Barrier-free grid-stride loops, one thread per OUTPUT element, no atomics,
 // no shared memory. Integer arguments are `int` (pass numpy.int32); every
 // array must have fewer than 2**31 elements. Self-contained (no #include) so
-// that NVRTC (CuPy RawModule) compiles it as is; convlab/cuda/cpu_shim.h lets
+// that NVRTC (CuPy RawModule) compiles it as is; convlab/gpu/cuda/cpu_shim.h lets
 // g++ compile the very same file for the CPU tests.
 
 template <typename T>

@@ -47,7 +47,7 @@ def check_lab_extensions():
         from jupyterlab_server.config import get_federated_extensions, get_page_config
         paths = jupyter_path("labextensions")
         installed = get_federated_extensions(paths)
-        disabled = get_page_config(paths, logger=logging.getLogger("convlab.doctor")).get(
+        disabled = get_page_config(paths, logger=logging.getLogger("convlab.commands.doctor")).get(
             "disabledExtensions", {})
     except Exception as error:  # a broken Jupyter install: report, don't crash
         return [(name, MISSING, str(error)) for name in LAB_EXTENSIONS]
@@ -83,7 +83,7 @@ def check_server_extensions():
 
 def check_gpu():
     """Whether CuPy can run on a GPU here, and which CuPy. Never raises."""
-    from convlab.backend import gpu_status
+    from convlab.gpu.backend import gpu_status
 
     usable, detail = gpu_status()
     cupy = cupy_version()

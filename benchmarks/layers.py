@@ -4,7 +4,7 @@ Run with ``convlab bench`` (or ``make bench``). Every figure is a ratio
 measured in the same run, so a noisy machine moves both sides: timings are
 medians over repetitions that alternate between the contenders. On a machine
 with a GPU, ``convlab bench --device gpu`` times convlab's layers on the GPU
-against the same layers on the CPU and PyTorch's cuDNN (see the end).
+against the same layers on the CPU and PyTorch's cuDNN (benchmarks/gpu.py).
 
 What is measured, float32, per layer of the suite:
 - fast forward and forward + backward, and the same in PyTorch (when it is
@@ -15,15 +15,12 @@ What is measured, float32, per layer of the suite:
 """
 import datetime
 import platform
-import re
 import statistics
-import sys
 import time
 
 import numpy as np
 
 from convlab import fast_layers, layers
-from convlab.i18n import _
 
 # (name, x shape (N, C, H, W), w shape (F, C, HH, WW), stride, pad)
 CONV_SUITE = [
@@ -219,38 +216,74 @@ def _torch_copy(model, torch):
     return nn.Sequential(*modules)
 
 
-def training_case(kind, example_shape, n_train, batch_size, epochs=2, torch=None):
-    """Seconds per epoch of Adam training, convlab and PyTorch, same batches."""
-    from convlab import optim
-
+def training_data(example_shape, n_train, batch_size):
+    """(X, y, batches): random examples, labels of 10 classes and the
+    minibatches of one epoch, the same for every contender."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n_train, *example_shape), dtype=np.float32)
     y = rng.integers(0, 10, n_train)
     batches = [rng.choice(n_train, batch_size) for _ in range(n_train // batch_size)]
-    model = _training_model(kind)
+    return X, y, batches
 
-    def convlab_epoch():
-        configs = {k: {"learning_rate": 1e-3} for k in model.params}
+
+def convlab_epoch(model, X, y, batches, move=lambda a: a):
+    """One epoch of Adam (learning rate 1e-3) on ``model``; ``move`` puts a
+    minibatch where the model is (convlab.to_gpu for a model on the GPU)."""
+    from convlab import optim
+    configs = {k: {"learning_rate": 1e-3} for k in model.params}
+    for batch in batches:
+        _loss, grads = model.loss(move(X[batch]), move(y[batch]))
+        for k in model.params:
+            model.params[k], configs[k] = optim.adam(model.params[k], grads[k], configs[k])
+
+
+def torch_epochs(torch, net, X, y, batches, cuda=False):
+    """A function that trains the PyTorch ``net`` one epoch, as convlab_epoch
+    does (Adam, learning rate 1e-3, the same batches), on the GPU with ``cuda``."""
+    adam = torch.optim.Adam(net.parameters(), lr=1e-3)
+    tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+    move = (lambda t: t.cuda()) if cuda else (lambda t: t)
+
+    def epoch():
         for batch in batches:
-            _loss, grads = model.loss(X[batch], y[batch])
-            for k in model.params:
-                model.params[k], configs[k] = optim.adam(model.params[k], grads[k], configs[k])
+            index = torch.from_numpy(batch)
+            adam.zero_grad()
+            torch.nn.functional.cross_entropy(net(move(tX[index])), move(ty[index])).backward()
+            adam.step()
+        if cuda:
+            torch.cuda.synchronize()
+    return epoch
 
-    functions = {"convlab": convlab_epoch}
+
+def training_case(kind, example_shape, n_train, batch_size, epochs=2, torch=None):
+    """Seconds per epoch of Adam training, convlab and PyTorch, same batches."""
+    X, y, batches = training_data(example_shape, n_train, batch_size)
+    model = _training_model(kind)
+    functions = {"convlab": lambda: convlab_epoch(model, X, y, batches)}
     if torch is not None:
-        net = _torch_copy(model, torch)
-        adam = torch.optim.Adam(net.parameters(), lr=1e-3)
-        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-        def torch_epoch():
-            for batch in batches:
-                index = torch.from_numpy(batch)
-                adam.zero_grad()
-                torch.nn.functional.cross_entropy(net(tX[index]), ty[index]).backward()
-                adam.step()
-
-        functions["torch"] = torch_epoch
+        functions["torch"] = torch_epochs(torch, _torch_copy(model, torch), X, y, batches)
     return median_times(functions, repeats=epochs, rounds=epochs, warmup=1)
+
+
+def run_suites(conv, pool, training, repeats, torch, progress, where=""):
+    """The rows of the three suites, each measured by its case function
+    (``conv_case``, ``pool_case``, ``training_case`` or their GPU twins):
+    {"conv": [(name, x_shape, w_shape, S, P, times)], "pool": [(name,
+    x_shape, F, S, times)], "training": [(name, n_train, batch, times)]}."""
+    result = {"conv": [], "pool": [], "training": []}
+    for name, x_shape, w_shape, stride, pad in CONV_SUITE:
+        progress(f"{where}conv {name} ...")
+        result["conv"].append((name, x_shape, w_shape, stride, pad,
+                               conv(x_shape, w_shape, stride, pad, repeats, torch)))
+    for name, x_shape, size, stride in POOL_SUITE:
+        progress(f"{where}max pool {name} ...")
+        result["pool"].append((name, x_shape, size, stride,
+                               pool(x_shape, size, stride, repeats, torch)))
+    for name, kind, shape, n_train, batch_size in TRAINING_SUITE:
+        progress(f"{where}training {name} ...")
+        result["training"].append((name, n_train, batch_size, training(
+            kind, shape, n_train, batch_size, epochs=3, torch=torch)))
+    return result
 
 
 def run(repeats=15, naive=True, progress=print):
@@ -259,20 +292,8 @@ def run(repeats=15, naive=True, progress=print):
     threads = blas_threads()
     if torch is not None and threads:
         torch.set_num_threads(threads)
-    result = {"conv": [], "pool": [], "training": [], "naive": None,
-              "env": environment(torch, threads)}
-    for name, x_shape, w_shape, stride, pad in CONV_SUITE:
-        progress(f"conv {name} ...")
-        times = conv_case(x_shape, w_shape, stride, pad, repeats, torch)
-        result["conv"].append((name, x_shape, w_shape, stride, pad, times))
-    for name, x_shape, size, stride in POOL_SUITE:
-        progress(f"max pool {name} ...")
-        result["pool"].append((name, x_shape, size, stride,
-                               pool_case(x_shape, size, stride, repeats, torch)))
-    for name, kind, shape, n_train, batch_size in TRAINING_SUITE:
-        progress(f"training {name} ...")
-        result["training"].append((name, n_train, batch_size, training_case(
-            kind, shape, n_train, batch_size, epochs=3, torch=torch)))
+    result = run_suites(conv_case, pool_case, training_case, repeats, torch, progress)
+    result.update(naive=None, env=environment(torch, threads))
     progress("convlab demo ...")
     result["demo"] = demo_case()
     if naive:
@@ -402,272 +423,3 @@ def report(result):
         lines += ["", "PyTorch is not installed: `make torch` adds it for the "
                       "comparison."]
     return "\n".join(lines) + "\n"
-
-
-# --- On a GPU: convlab bench --device gpu -------------------------------------
-#
-# convlab's layers on CuPy arrays (its CUDA kernels and cuBLAS), against the
-# same layers on the CPU and against PyTorch on the GPU (cuDNN) when a CUDA
-# build of PyTorch is installed. GPU calls return before the GPU has finished:
-# every timed function ends by waiting for it (backend.synchronize).
-
-def _torch_cuda(torch):
-    """``torch`` when it can compute on a CUDA GPU here, else None."""
-    if torch is None or not torch.cuda.is_available():
-        return None
-    return torch
-
-
-def gpu_conv_case(x_shape, w_shape, stride, pad, repeats, torch=None, rng=None):
-    """Seconds of one conv layer's forward + backward: convlab on the GPU and
-    on the CPU, and PyTorch on the GPU (when ``torch`` has CUDA)."""
-    from convlab.backend import synchronize, to_gpu
-    rng = rng or np.random.default_rng(0)
-    x = rng.standard_normal(x_shape, dtype=np.float32)
-    w = rng.standard_normal(w_shape, dtype=np.float32)
-    b = rng.standard_normal(w_shape[0], dtype=np.float32)
-    out, _ = layers.conv_forward(x, w, b, stride=stride, pad=pad)
-    dout = rng.standard_normal(out.shape, dtype=np.float32)
-    gx, gw, gb, gdout = (to_gpu(a) for a in (x, w, b, dout))
-
-    def gpu_fb():
-        _o, c = layers.conv_forward(gx, gw, gb, stride=stride, pad=pad)
-        synchronize(layers.conv_backward(gdout, c)[0])
-
-    def cpu_fb():
-        _o, c = layers.conv_forward(x, w, b, stride=stride, pad=pad)
-        layers.conv_backward(dout, c)
-
-    functions = {"gpu_fb": gpu_fb, "cpu_fb": cpu_fb}
-    if torch is not None:
-        tx, tw, tb = (torch.from_numpy(a).cuda().requires_grad_() for a in (x, w, b))
-        tdout = torch.from_numpy(dout).cuda()
-
-        def torch_fb():
-            o = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=pad)
-            torch.autograd.grad(o, (tx, tw, tb), tdout)
-            torch.cuda.synchronize()
-
-        functions["torch_fb"] = torch_fb
-    return median_times(functions, repeats)
-
-
-def gpu_pool_case(x_shape, size, stride, repeats, torch=None, rng=None):
-    """Seconds of max pool forward + backward: convlab on the GPU and on the
-    CPU, and PyTorch on the GPU (when ``torch`` has CUDA)."""
-    from convlab.backend import synchronize, to_gpu
-    rng = rng or np.random.default_rng(0)
-    x = rng.standard_normal(x_shape, dtype=np.float32)
-    out, _ = layers.max_pool_forward(x, size=size, stride=stride)
-    dout = rng.standard_normal(out.shape, dtype=np.float32)
-    gx, gdout = to_gpu(x), to_gpu(dout)
-
-    def gpu_fb():
-        _o, c = layers.max_pool_forward(gx, size=size, stride=stride)
-        synchronize(layers.max_pool_backward(gdout, c))
-
-    def cpu_fb():
-        _o, c = layers.max_pool_forward(x, size=size, stride=stride)
-        layers.max_pool_backward(dout, c)
-
-    functions = {"gpu_fb": gpu_fb, "cpu_fb": cpu_fb}
-    if torch is not None:
-        tx = torch.from_numpy(x).cuda().requires_grad_()
-        tdout = torch.from_numpy(dout).cuda()
-
-        def torch_fb():
-            o = torch.nn.functional.max_pool2d(tx, size, stride)
-            torch.autograd.grad(o, (tx,), tdout)
-            torch.cuda.synchronize()
-
-        functions["torch_fb"] = torch_fb
-    return median_times(functions, repeats)
-
-
-def gpu_training_case(kind, example_shape, n_train, batch_size, epochs=2, torch=None):
-    """Seconds per epoch of Adam training, same batches and start: convlab
-    with device="gpu" and "cpu", and PyTorch on the GPU (when it has CUDA)."""
-    from convlab import optim
-    from convlab.backend import synchronize, to_gpu
-
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((n_train, *example_shape), dtype=np.float32)
-    y = rng.integers(0, 10, n_train)
-    batches = [rng.choice(n_train, batch_size) for _ in range(n_train // batch_size)]
-    cpu_model = _training_model(kind)
-    gpu_model = _training_model(kind).to("gpu")
-
-    def epoch(model, move):
-        configs = {k: {"learning_rate": 1e-3} for k in model.params}
-        for batch in batches:
-            _loss, grads = model.loss(move(X[batch]), move(y[batch]))
-            for k in model.params:
-                model.params[k], configs[k] = optim.adam(model.params[k], grads[k], configs[k])
-        synchronize(model.params[next(iter(model.params))])
-
-    functions = {"gpu": lambda: epoch(gpu_model, to_gpu),
-                 "cpu": lambda: epoch(cpu_model, lambda a: a)}
-    if torch is not None:
-        net = _torch_copy(cpu_model, torch).cuda()
-        adam = torch.optim.Adam(net.parameters(), lr=1e-3)
-        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-        def torch_epoch():
-            for batch in batches:
-                index = torch.from_numpy(batch)
-                adam.zero_grad()
-                scores = net(tX[index].cuda())
-                torch.nn.functional.cross_entropy(scores, ty[index].cuda()).backward()
-                adam.step()
-            torch.cuda.synchronize()
-
-        functions["torch"] = torch_epoch
-    return median_times(functions, repeats=epochs, rounds=epochs, warmup=1)
-
-
-def run_gpu(repeats=15, progress=print):
-    """The suite on the GPU; returns a dict of rows and the environment."""
-    from convlab import backend
-    torch = _torch_cuda(_torch())
-    gpu = ("emulated: convlab.gpu_emulation, the CUDA kernels compiled for the CPU"
-           if backend._emulated_gpu else backend.gpu_status()[1])
-    result = {"conv": [], "pool": [], "training": [],
-              "env": {"date": datetime.date.today().isoformat(),
-                      "gpu": gpu, "cupy": _cupy_version(),
-                      "torch": (f"{torch.__version__}, cuDNN "
-                                f"{torch.backends.cudnn.version()}") if torch else
-                               "not installed with CUDA"}}
-    for name, x_shape, w_shape, stride, pad in CONV_SUITE:
-        progress(f"GPU conv {name} ...")
-        result["conv"].append((name, x_shape, w_shape, stride, pad, gpu_conv_case(
-            x_shape, w_shape, stride, pad, repeats, torch)))
-    for name, x_shape, size, stride in POOL_SUITE:
-        progress(f"GPU max pool {name} ...")
-        result["pool"].append((name, x_shape, size, stride,
-                               gpu_pool_case(x_shape, size, stride, repeats, torch)))
-    for name, kind, shape, n_train, batch_size in TRAINING_SUITE:
-        progress(f"GPU training {name} ...")
-        result["training"].append((name, n_train, batch_size, gpu_training_case(
-            kind, shape, n_train, batch_size, epochs=3, torch=torch)))
-    return result
-
-
-def _cupy_version():
-    try:
-        import cupy
-    except ImportError:
-        return "not installed"
-    return cupy.__version__
-
-
-def gpu_report(result):
-    """The GPU results as a Markdown document."""
-    env = result["env"]
-    ms = lambda s: f"{s * 1e3:.2f}"  # noqa: E731
-    has_torch = not env["torch"].startswith("not installed")
-    theirs = lambda t: ms(t["torch_fb"]) if has_torch else "-"  # noqa: E731
-    lines = [
-        "# Benchmarks on a GPU",
-        "",
-        "Made by `convlab bench --device gpu`. Times are medians (ms) over "
-        "alternating repetitions in one run, float32; every GPU timing waits for "
-        "the GPU to finish.",
-        "",
-        f"- date: {env['date']}; GPU: {env['gpu']}; CuPy {env['cupy']}; "
-        f"PyTorch {env['torch']}",
-        "",
-        "## Convolution, forward + backward",
-        "",
-        "| layer | x | w | S | P | convlab GPU | convlab CPU | torch GPU (cuDNN) "
-        "| CPU / GPU | convlab GPU / torch GPU |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, x_shape, w_shape, stride, pad, t in result["conv"]:
-        ratio = f"{t['gpu_fb'] / t['torch_fb']:.2f}x" if has_torch else "-"
-        lines.append(f"| {name} | {x_shape} | {w_shape} | {stride} | {pad} "
-                     f"| {ms(t['gpu_fb'])} | {ms(t['cpu_fb'])} | {theirs(t)} "
-                     f"| {t['cpu_fb'] / t['gpu_fb']:.1f}x | {ratio} |")
-    lines += ["", "## Max pooling, forward + backward", "",
-              "| layer | x | F | S | convlab GPU | convlab CPU | torch GPU "
-              "| CPU / GPU | convlab GPU / torch GPU |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for name, x_shape, size, stride, t in result["pool"]:
-        ratio = f"{t['gpu_fb'] / t['torch_fb']:.2f}x" if has_torch else "-"
-        lines.append(f"| {name} | {x_shape} | {size} | {stride} | {ms(t['gpu_fb'])} "
-                     f"| {ms(t['cpu_fb'])} | {theirs(t)} "
-                     f"| {t['cpu_fb'] / t['gpu_fb']:.1f}x | {ratio} |")
-    lines += ["", "## Training, seconds per epoch (Adam, same batches, same start)", "",
-              "| model | examples | batch | convlab GPU | convlab CPU | torch GPU "
-              "| CPU / GPU |",
-              "|---|---|---|---|---|---|---|"]
-    for name, n_train, batch_size, t in result["training"]:
-        torch_time = f"{t['torch']:.3f}" if has_torch else "-"
-        lines.append(f"| {name} | {n_train} | {batch_size} | {t['gpu']:.3f} "
-                     f"| {t['cpu']:.3f} | {torch_time} | {t['cpu'] / t['gpu']:.1f}x |")
-    if not has_torch:
-        lines += ["", "PyTorch with CUDA is not installed: the cuDNN columns are empty."]
-    return "\n".join(lines) + "\n"
-
-
-def add_arguments(parser):
-    """The options of ``convlab bench``."""
-    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
-                        help=_("gpu: time convlab's layers on the GPU against the CPU "
-                               "and PyTorch's cuDNN (needs CuPy and a GPU)"))
-    parser.add_argument("--repeats", type=int, default=15,
-                        help="timed calls per measurement (default 15)")
-    parser.add_argument("--no-naive", action="store_true",
-                        help="skip the slow naive-loop measurement")
-    parser.add_argument("--output", metavar="FILE",
-                        help="also write the Markdown report to FILE "
-                             "(make bench: docs/benchmarks.md)")
-
-
-def command(args):
-    """Run ``convlab bench``: print the report, and write it when asked."""
-    if args.repeats < 1:
-        raise SystemExit("convlab bench: --repeats must be at least 1")
-    if getattr(args, "device", "cpu") == "gpu":
-        from convlab.backend import gpu_status
-        usable, reason = gpu_status()
-        if not usable:
-            print(_("convlab bench --device gpu needs CuPy and a working GPU, but here: "
-                    "{reason}. Nothing was measured; `convlab bench` measures on the "
-                    "CPU, and docs/gpu.md tells how to set up a GPU.").format(reason=reason),
-                  file=sys.stderr)
-            return 1
-        text = gpu_report(run_gpu(repeats=args.repeats))
-    else:
-        text = report(run(repeats=args.repeats, naive=not args.no_naive))
-    print(text)
-    if args.output:
-        write_sections(args.output, text)
-    return 0
-
-
-def _sections(text):
-    """(the text before the first "## " heading, {heading: section text})."""
-    parts = re.split(r"^(?=## )", text, flags=re.M)
-    return parts[0], {part.split("\n", 1)[0]: part.rstrip("\n") + "\n" for part in parts[1:]}
-
-
-def write_sections(path, text):
-    """Write the Markdown ``text`` to ``path`` without losing the "## " sections
-    of the file that ``text`` does not have (another benchmark's: ``make
-    bench`` writes the whole report, ``make bench-grading`` its "## Grading a
-    class"). A whole report (text before its first section) comes first,
-    then the file's other sections; sections alone replace theirs in place
-    or are added at the end."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            old_preamble, old = _sections(f.read())
-    except FileNotFoundError:
-        old_preamble, old = "# Benchmarks\n", {}
-    preamble, new = _sections(text)
-    if preamble.strip():
-        merged = dict(new, **{h: b for h, b in old.items() if h not in new})
-    else:
-        preamble = old_preamble
-        merged = dict(old, **new)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join([preamble.strip() + "\n"] + list(merged.values())))

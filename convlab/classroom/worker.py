@@ -1,6 +1,6 @@
 """One nbgrader process that grades many students, one request at a time.
 
-    python -m convlab.nbgrader_worker COURSE_DIR MEMORY_MB
+    python -m convlab.classroom.worker COURSE_DIR MEMORY_MB
 
 Starting nbgrader costs about two seconds (most of it importing nbformat's
 JSON-schema validator), as much as autograding one submission, so
@@ -23,7 +23,7 @@ kernel or nbgrader prints can break the protocol).
      "memory_mb": M, "log": FILE}
         -> {"success": true, "results": [{"check", "passed", "message"}]}
 
-``reverify`` is convlab.grading.sandbox's re-verification of one submitted
+``reverify`` is convlab.classroom.reverify's re-verification of one submitted
 notebook: its sandboxes are forks of one zygote per worker, started once.
 
 A request may carry "coursedir": {trait: value}, CourseDirectory settings
@@ -35,14 +35,22 @@ to FILE as it happens, so it is there even when the process is killed.
 MEMORY_MB limits the address space of the process and of the kernels it
 starts.
 """
+import contextlib
 import json
 import logging
 import os
 import resource
+import select
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+from convlab.classroom.processes import kill_tree, nbgrader_env
 
 LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"
 
+# --- The worker process -----------------------------------------------------------
 
 def _api():
     """nbgrader's API on the course in the working directory, its config loaded
@@ -73,9 +81,9 @@ def _export(app):
 
 def _reverify(request):
     import traceback
-    from convlab.grading.sandbox import CHECKS, reverify
+    from convlab.classroom.reverify import CHECKS, reverify_notebook
     try:
-        results = reverify(request["notebook"], CHECKS[request["assignment"]],
+        results = reverify_notebook(request["notebook"], CHECKS[request["assignment"]],
                            timeout=request["timeout"], memory_mb=request["memory_mb"])
     except Exception:  # noqa: BLE001 (reported; the grader falls back to a process)
         return {"success": False, "error": traceback.format_exc()}
@@ -133,6 +141,112 @@ def main(argv=None):
     sys.stdout = sys.stderr
     serve(sys.stdin, replies)
     return 0
+
+
+# --- The grader's side ----------------------------------------------------------
+
+class Worker:
+    """A ``python -m convlab.classroom.worker`` process (see there): nbgrader
+    started once for many students. One per job; started on first use and
+    again after it was killed or died. Not thread-safe: one thread at a time."""
+
+    def __init__(self, course_dir, memory_mb=4096):
+        self.course_dir, self.memory_mb = Path(course_dir), memory_mb
+        self.process = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="convlab-worker-")
+        self._count = 0
+
+    def autograde(self, name, student, submitted, timeout=None):
+        """Autograde ``student`` from the submitted folder ``submitted``; returns
+        (status, log): status "ok", "failed" (nbgrader's error is in the log),
+        "timeout" (killed after ``timeout`` seconds) or "died"."""
+        return self._request({"op": "autograde", "assignment": name, "student": student,
+                              "coursedir": {"submitted_directory": str(submitted)}},
+                             timeout)
+
+    def generate_assignment(self, name, release):
+        """nbgrader generate_assignment into the folder ``release``; returns
+        (status, log)."""
+        return self._request({"op": "generate_assignment", "assignment": name,
+                              "coursedir": {"release_directory": str(release)}}, None)
+
+    def feedback(self, name, student, timeout=None):
+        """nbgrader generate_feedback for one student; returns (status, log)."""
+        return self._request({"op": "feedback", "assignment": name, "student": student},
+                             timeout)
+
+    def export(self):
+        """nbgrader export (grades.csv); returns (status, log)."""
+        return self._request({"op": "export"}, None)
+
+    def reverify(self, name, notebook, timeout, memory_mb):
+        """convlab.classroom.sandbox's re-verification of one notebook; returns
+        its [{"check", "passed", "message"}], or None when it failed (the log
+        says why)."""
+        # The sandbox bounds each cell and call by ``timeout``; this bounds the
+        # whole (the cells, six checks, restarts) against a stuck worker.
+        status, _log, reply = self._request_reply(
+            {"op": "reverify", "assignment": name, "notebook": str(notebook),
+             "timeout": timeout, "memory_mb": memory_mb}, timeout * 20)
+        return reply["results"] if status == "ok" else None
+
+    def close(self):
+        """Let the process end (killed if it does not within 10 s)."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self._stop()
+        self._scratch.cleanup()
+
+    def _stop(self):
+        kill_tree(self.process)
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        self.process = None
+
+    def start(self):
+        """Start the process now rather than at the first request."""
+        folder = Path(self._scratch.name)
+        with open(folder / "stderr", "ab") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "convlab.classroom.worker", str(self.course_dir),
+                 str(int(self.memory_mb))], cwd=self.course_dir, env=nbgrader_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                text=True, start_new_session=True)
+
+    def _request(self, request, timeout):
+        """Send one request; returns (status, log)."""
+        return self._request_reply(request, timeout)[:2]
+
+    def _request_reply(self, request, timeout):
+        """Send one request; returns (status, log, the reply or None)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        self._count += 1
+        log_path = Path(self._scratch.name) / f"request-{self._count}.log"
+        log_path.touch()
+        request["log"] = str(log_path)
+        reply = ""
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            reply = self.process.stdout.readline() if ready else ""
+        except OSError:
+            pass
+        log = log_path.read_text(encoding="utf-8", errors="replace")
+        if reply:
+            reply = json.loads(reply)
+            return ("ok" if reply["success"] else "failed"), log, reply
+        timed_out = self.process.poll() is None
+        self._stop()
+        return ("timeout" if timed_out else "died"), log, None
 
 
 if __name__ == "__main__":

@@ -9,9 +9,12 @@ imports without a driver and fails at first use; ``gpu_available`` tries a
 real allocation to find out).
 
 Tests on machines without a GPU can switch on a stand-in GPU
-(``convlab.gpu_emulation.emulated_gpu()``): ``to_gpu`` then returns arrays
-of ``convlab.gpu_emulation``, which the layers treat as device arrays and
-whose kernels are the same .cu files compiled for the CPU.
+(``convlab.gpu.emulation.emulated_gpu()``): ``to_gpu`` then returns arrays
+of ``convlab.gpu.emulation``, which the layers treat as device arrays and
+whose kernels are the same .cu files compiled for the CPU. The emulation
+registers itself here when it is imported (``_emulation``), so this module
+never imports it: imports in convlab.gpu go one way, emulation -> kernels
+-> backend.
 """
 import functools
 import importlib.util
@@ -22,7 +25,10 @@ import numpy as np
 from convlab.i18n import _
 
 
-# Set by convlab.gpu_emulation.emulated_gpu() (tests): to_gpu makes arrays
+# The module convlab.gpu.emulation, set when it is imported (tests): its
+# arrays are device arrays too.
+_emulation = None
+# Set by convlab.gpu.emulation.emulated_gpu() (tests): to_gpu makes arrays
 # of the CPU stand-in for a GPU instead of CuPy arrays.
 _emulated_gpu = False
 
@@ -30,7 +36,7 @@ _emulated_gpu = False
 def get_array_module(*arrays):
     """numpy, or cupy if any of ``arrays`` is a CuPy array.
 
-    (For arrays of the emulated GPU of the tests: convlab.gpu_emulation.xp,
+    (For arrays of the emulated GPU of the tests: convlab.gpu.emulation.xp,
     NumPy that makes its new arrays on the emulated GPU, as cupy does.)
     """
     for x in arrays:
@@ -38,9 +44,8 @@ def get_array_module(*arrays):
         if home.split(".")[0] == "cupy":
             import cupy
             return cupy
-        if home == "convlab.gpu_emulation":
-            from convlab import gpu_emulation
-            return gpu_emulation.xp
+        if _emulation is not None and home == _emulation.__name__:
+            return _emulation.xp
     return np
 
 
@@ -95,8 +100,7 @@ def gpu_available():
 def to_gpu(x):
     """A copy of the NumPy array ``x`` on the GPU (a CuPy array)."""
     if _emulated_gpu:
-        from convlab import gpu_emulation
-        return gpu_emulation.to_device(x)
+        return _emulation.to_device(x)
     usable, reason = gpu_status()
     if not usable:
         raise RuntimeError(_("no usable GPU ({reason}): keep the data on the CPU, or "

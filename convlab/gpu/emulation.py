@@ -1,12 +1,12 @@
 """A stand-in GPU for tests on machines without one.
 
 convlab's GPU code path is: data moved with ``to_gpu`` -> layers that see
-device arrays -> ``convlab.cuda_kernels`` -> the CUDA kernels of
-``convlab/cuda/*.cu``. Without a GPU none of that would run. Inside
+device arrays -> ``convlab.gpu.kernels`` -> the CUDA kernels of
+``convlab/gpu/cuda/*.cu``. Without a GPU none of that would run. Inside
 ``emulated_gpu()`` the very same path runs on the CPU:
 
 - ``to_gpu(x)`` returns an ``EmulatedGpuArray``: a NumPy array that says it
-  lives on the GPU, so that ``convlab.backend.on_gpu`` is true for it and the
+  lives on the GPU, so that ``convlab.gpu.backend.on_gpu`` is true for it and the
   layers take their device branch. Like CuPy it refuses to be mixed with
   NumPy arrays in arithmetic (a forgotten ``to_gpu`` is a TypeError, as on
   a real GPU), gives 0-d arrays for reductions, and comes back with ``.get()``.
@@ -15,15 +15,15 @@ device arrays -> ``convlab.cuda_kernels`` -> the CUDA kernels of
   arrays on the emulated GPU, as ``cupy.zeros`` does, and NumPy functions
   of device arrays (np.pad, np.concatenate, ...) give device arrays;
 - its kernels are the .cu files themselves, compiled by g++ through
-  ``convlab/cuda/cpu_shim.h`` into a shared library and called with ctypes
+  ``convlab/gpu/cuda/cpu_shim.h`` into a shared library and called with ctypes
   on the arrays' memory (``EmulatedKernels``), with the launch
-  configuration (grid, block) that ``cuda_kernels`` chose for the GPU.
+  configuration (grid, block) that ``convlab.gpu.kernels`` chose for the GPU.
 
 What it cannot show: that the code runs on a real GPU with real CuPy (CuPy
 implements most, not all, of NumPy; the GEMMs run in cuBLAS there), and how
 fast. The GPU-only tests check that where a GPU is present.
 
-    from convlab.gpu_emulation import emulated_gpu
+    from convlab.gpu.emulation import emulated_gpu
     with emulated_gpu():
         model = ConvNet.from_spec(..., device="gpu")   # the device code path, on the CPU
 """
@@ -32,13 +32,14 @@ import contextlib
 import ctypes
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from convlab import backend
-from convlab.cuda_kernels import CUDA_DIR
+from convlab.gpu import backend, kernels
+from convlab.gpu.kernels import CUDA_DIR
 from convlab.i18n import _
 
 
@@ -107,7 +108,7 @@ class _ArrayModule:
         return lambda *args, **kwargs: _on_device(function(*args, **kwargs))
 
     def __repr__(self):
-        return "<convlab.gpu_emulation.xp: NumPy on the emulated GPU>"
+        return "<convlab.gpu.emulation.xp: NumPy on the emulated GPU>"
 
 
 xp = _ArrayModule()
@@ -116,7 +117,7 @@ xp = _ArrayModule()
 # --- Kernels -----------------------------------------------------------------
 
 def build_cpu_library(directory):
-    """Compile convlab/cuda/cpu_launch.cpp (which includes every .cu) with g++.
+    """Compile convlab/gpu/cuda/cpu_launch.cpp (which includes every .cu) with g++.
 
     Returns the path of the shared library in ``directory``; RuntimeError
     with the compiler's output when g++ is missing or fails.
@@ -163,6 +164,11 @@ class EmulatedKernels:
 
 
 KERNELS = EmulatedKernels()
+
+# Known to the backend and the kernel launcher from now on (they never import
+# this module: see convlab.gpu.backend).
+backend._emulation = sys.modules[__name__]
+kernels.PROVIDERS[__name__] = KERNELS
 
 
 @contextlib.contextmanager

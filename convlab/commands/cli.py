@@ -34,27 +34,27 @@ def demo(args):
 
 
 def doctor(args):
-    from convlab.doctor import command
+    from convlab.commands.doctor import command
     return command(args)
 
 
 def assignments(args):
-    from convlab.assignments import command
+    from convlab.classroom.assignments import command
     return command(args)
 
 
 def grade(args):
-    from convlab.classroom import grade_command
+    from convlab.commands.grade import grade_command
     return grade_command(args)
 
 
 def demo_class(args):
-    from convlab.classroom import demo_class_command
+    from convlab.commands.grade import demo_class_command
     return demo_class_command(args)
 
 
 def bench(args):
-    from convlab.bench import command
+    from convlab.commands.bench import command
     return command(args)
 
 
@@ -123,7 +123,7 @@ def build_parser():
 
     p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "
                                             "a plain GEMM"))
-    from convlab.bench import add_arguments
+    from convlab.commands.bench import add_arguments
     add_arguments(p)
     p.set_defaults(run=bench)
     return parser

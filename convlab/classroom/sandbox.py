@@ -15,27 +15,22 @@ modules with files next to the notebook) or take the kernel down. Here:
 - the checks of ``convlab.grading`` run in the grader's own process, on
   proxies (``Sandbox.function``) that send each call to that process and
   bring the result back;
-- results come back in a restricted format (``encode``/``decode``): JSON for
-  None, bools, ints, floats, strings, tuples, lists and dicts, and NumPy
-  arrays and scalars as ``np.save(allow_pickle=False)`` bytes. Nothing from
-  the student's process is ever unpickled in the grader.
+- results come back in a restricted format (convlab.classroom.protocol:
+  JSON and NumPy arrays, never pickles).
 
-``reverify(notebook, CHECKS[assignment])`` returns one ``CheckResult`` per
-check. Protocol: every message is an 8-byte big-endian length, then a 4-byte
-length of a JSON header, the header, and the arrays' bytes (their sizes are
-in the header's "sizes").
+convlab.classroom.reverify runs the checks on a Sandbox's functions.
 
 Not covered (not isolation from a determined attacker): the process runs as
 the grader's user, so it can still read files the user can read (convlab's
 sources, the gradebook) unless the operating system prevents it (run the
 grader in a container or as another user for that).
 
-This module imports only the standard library and NumPy at import time:
-the sandboxed process loads it by path, without convlab.grading.
+This module imports only the standard library, NumPy and
+convlab.classroom.protocol at import time (convlab.classroom itself imports
+nothing): the sandboxed process imports it without convlab.grading.
 """
 import builtins
 import contextlib
-import io
 import json
 import os
 import resource
@@ -48,134 +43,21 @@ import sys
 import tempfile
 import threading
 import time
-from typing import NamedTuple
 
-import numpy as np
+from convlab.classroom.protocol import ProtocolError, SerialisationError, decode, encode
 
 NOT_ALLOWED = "calling convlab's reference implementation is not allowed in a submission"
 # Modules whose functions are answers to the assignments (or the checks).
 FORBIDDEN_MODULES = (
-    "convlab.layers", "convlab.fast_layers", "convlab.models", "convlab.bench",
-    "convlab.demo", "convlab.grading", "convlab.grading.checks",
-    "convlab.grading.references", "convlab.grading.runner", "convlab.grading.hints",
-    "convlab.grading.sandbox",
+    "convlab.layers", "convlab.fast_layers", "convlab.models", "convlab.demo",
+    "convlab.grading", "convlab.grading.checks", "convlab.grading.references",
+    "convlab.grading.runner", "convlab.grading.hints",
 )
-_MAX_DEPTH = 64
 _GRACE = 3.0   # seconds the grader waits beyond the timeout before killing
 
 
 class StudentError(Exception):
     """What went wrong in the student's code or process, in words."""
-
-
-class SerialisationError(TypeError):
-    """A value that the restricted format cannot carry."""
-
-
-class ProtocolError(Exception):
-    """A malformed message from the sandboxed process."""
-
-
-# --- The restricted serialisation --------------------------------------------------
-
-def _unsupported(value):
-    return SerialisationError(
-        f"the function returned an object of type {type(value).__name__}, which "
-        "cannot be checked")
-
-
-def encode(header, value=None):
-    """A message: ``header`` (a JSON-able dict) and ``value`` (see module doc)."""
-    blobs = []
-
-    def blob(array):
-        buffer = io.BytesIO()
-        try:
-            np.save(buffer, array, allow_pickle=False)
-        except ValueError:
-            raise SerialisationError(
-                f"the function returned an array of dtype {array.dtype}, which cannot "
-                "be checked") from None
-        blobs.append(buffer.getvalue())
-        return len(blobs) - 1
-
-    def tree(v, depth):
-        if depth > _MAX_DEPTH:
-            raise SerialisationError("the function returned values nested too deeply "
-                                     "to be checked")
-        kind = type(v)
-        if v is None or kind in (bool, int, float, str):
-            return v
-        if kind is tuple:
-            return {"t": [tree(x, depth + 1) for x in v]}
-        if kind is list:
-            return {"l": [tree(x, depth + 1) for x in v]}
-        if kind is dict:
-            return {"d": [[tree(k, depth + 1), tree(x, depth + 1)] for k, x in v.items()]}
-        if isinstance(v, np.ndarray):
-            return {"a": blob(np.asarray(v))}
-        if isinstance(v, np.generic):
-            return {"s": blob(np.asarray(v))}
-        raise _unsupported(v)
-
-    header = dict(header, tree=tree(value, 0))
-    header["sizes"] = [len(b) for b in blobs]
-    head = json.dumps(header).encode()
-    payload = struct.pack(">I", len(head)) + head + b"".join(blobs)
-    return struct.pack(">Q", len(payload)) + payload
-
-
-def decode(payload):
-    """(header, value) of a message's payload (without its 8-byte length)."""
-    try:
-        (size,) = struct.unpack(">I", payload[:4])
-        header = json.loads(payload[4:4 + size].decode())
-        sizes = header["sizes"]
-        if not isinstance(header, dict) or not all(type(s) is int and s >= 0 for s in sizes):
-            raise ProtocolError("bad header")
-        blobs, start = [], 4 + size
-        for s in sizes:
-            blobs.append(payload[start:start + s])
-            start += s
-        if start != len(payload):
-            raise ProtocolError("sizes do not match the message")
-
-        def array(index):
-            if type(index) is not int or not 0 <= index < len(blobs):
-                raise ProtocolError("bad array index")
-            return np.load(io.BytesIO(blobs[index]), allow_pickle=False)
-
-        def value(node, depth):
-            if depth > _MAX_DEPTH:
-                raise ProtocolError("nested too deeply")
-            if node is None or type(node) in (bool, int, float, str):
-                return node
-            if type(node) is dict and len(node) == 1:
-                ((tag, body),) = node.items()
-                if tag in ("t", "l", "d") and type(body) is not list:
-                    raise ProtocolError("bad container")
-                if tag == "t":
-                    return tuple(value(x, depth + 1) for x in body)
-                if tag == "l":
-                    return [value(x, depth + 1) for x in body]
-                if tag == "d":
-                    if not all(type(p) is list and len(p) == 2 for p in body):
-                        raise ProtocolError("bad dict")
-                    return {value(k, depth + 1): value(x, depth + 1) for k, x in body}
-                if tag == "a":
-                    return array(body)
-                if tag == "s":
-                    scalar = array(body)
-                    if scalar.ndim != 0:
-                        raise ProtocolError("bad scalar")
-                    return scalar[()]
-            raise ProtocolError("unknown node")
-
-        return header, value(header.pop("tree"), 0)
-    except ProtocolError:
-        raise
-    except Exception as error:  # noqa: BLE001 (anything malformed)
-        raise ProtocolError(f"malformed message: {type(error).__name__}: {error}") from None
 
 
 # --- The notebook ------------------------------------------------------------------
@@ -404,13 +286,7 @@ def _monitor(fds, limits, work):
     os._exit(0)
 
 
-_BOOTSTRAP = """\
-import importlib.util
-spec = importlib.util.spec_from_file_location("_convlab_sandbox_child", {path!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-module._zygote_main()
-"""
+_BOOTSTRAP = "from convlab.classroom import sandbox; sandbox._zygote_main()"
 # What a notebook of the course imports, imported once by the zygote.
 PRELOAD = ("numpy", "convlab", "matplotlib.pyplot")
 _ZYGOTE_LOCK = threading.Lock()
@@ -431,7 +307,7 @@ def _zygote_start(fds, limits, work):
                    "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
                    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
             process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOTSTRAP.format(path=os.path.abspath(__file__))],
+                [sys.executable, "-I", "-c", _BOOTSTRAP],
                 cwd="/", env=env, stdin=theirs, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
             theirs.close()
@@ -669,112 +545,3 @@ class Sandbox:
         except ProtocolError as error:
             self._stop(f"the submission's process sent a malformed message: {error}")
             raise StudentError(self.dead) from None
-
-
-# --- Re-verification -----------------------------------------------------------------
-
-class CheckResult(NamedTuple):
-    check: str
-    passed: bool
-    message: str
-
-
-def reverify(notebook_path, checks, timeout=60, memory_mb=2048):
-    """Run each (check, [function names]) of ``checks`` in this process on the
-    functions of the submission, run in a Sandbox. A check whose call kills
-    or stalls the process fails; the process is restarted for the next one.
-    Returns [CheckResult(check name, passed, message)]."""
-    results = []
-    with Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb) as sandbox:
-        for check, names in checks:
-            if sandbox.dead:
-                sandbox.restart()
-            output = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(output):
-                    check(*[sandbox.function(name) for name in names])
-            except (AssertionError, StudentError) as error:
-                results.append(CheckResult(check.__name__, False, str(error)))
-            except Exception as error:  # noqa: BLE001 (a grading error: still a result)
-                results.append(CheckResult(check.__name__, False,
-                                           f"{type(error).__name__}: {error}"))
-            else:
-                results.append(CheckResult(check.__name__, True, output.getvalue().strip()))
-    return results
-
-
-def _checks():
-    """The function-based checks of each assignment.
-
-    a3_pooling_convnet's ThreeLayerConvNet and training checks are left out:
-    they take a class (objects that cannot cross the process boundary) and
-    train a network; they are not re-verified here.
-    """
-    from convlab import grading as g
-    return {
-        "a1_perceptron_fc": [
-            (g.check_perceptron_step, ["perceptron_step"]),
-            (g.check_affine_forward, ["affine_forward"]),
-            (g.check_affine_backward, ["affine_forward", "affine_backward"]),
-            (g.check_relu_forward, ["relu_forward"]),
-            (g.check_relu_backward, ["relu_forward", "relu_backward"]),
-            (g.check_softmax_loss, ["softmax_loss"]),
-        ],
-        "a2_convolution": [
-            (g.check_conv_output_size, ["conv_output_size"]),
-            (g.check_zero_pad, ["zero_pad"]),
-            (g.check_conv_single_step, ["conv_single_step"]),
-            (g.check_conv_forward_naive, ["conv_forward_naive"]),
-            (g.check_conv_backward_naive, ["conv_forward_naive", "conv_backward_naive"]),
-            (g.check_conv_param_count, ["conv_param_count"]),
-        ],
-        "a3_pooling_convnet": [
-            (g.check_max_pool_forward_naive, ["max_pool_forward_naive"]),
-            (g.check_max_pool_backward_naive,
-             ["max_pool_forward_naive", "max_pool_backward_naive"]),
-            (g.check_conv_forward_fast, ["conv_forward_fast"]),
-        ],
-    }
-
-
-def main(argv=None):
-    """``python -m convlab.grading.sandbox NOTEBOOK ASSIGNMENT OUTPUT``:
-    re-verify one submission with the checks of its assignment (``CHECKS``)
-    and write the results to OUTPUT as JSON, a list of {"check", "passed",
-    "message"}. ``convlab grade`` runs one such process per submission, so
-    that the checks of different students never share a process (their
-    printed output and their memory stay apart)."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m convlab.grading.sandbox",
-                                     description=main.__doc__.split(":", 1)[0])
-    parser.add_argument("notebook", help="the submitted notebook")
-    parser.add_argument("assignment", help="the assignment, e.g. a2_convolution")
-    parser.add_argument("output", help="where to write the results (JSON)")
-    parser.add_argument("--timeout", type=float, default=60,
-                        help="seconds per call of a student's function (default 60)")
-    parser.add_argument("--memory-mb", type=int, default=2048,
-                        help="memory limit of the sandboxed process (default 2048)")
-    args = parser.parse_args(argv)
-    if not os.path.isfile(args.notebook):
-        parser.error(f"no such notebook: {args.notebook}")
-    checks = _checks()
-    if args.assignment not in checks:
-        parser.error(f"no checks for {args.assignment}: there are some for "
-                     f"{', '.join(sorted(checks))}")
-    results = reverify(args.notebook, checks[args.assignment], timeout=args.timeout,
-                       memory_mb=args.memory_mb)
-    with open(args.output, "w", encoding="utf-8") as file:
-        json.dump([r._asdict() for r in results], file, ensure_ascii=False, indent=1)
-    return 0
-
-
-def __getattr__(name):
-    # CHECKS is built on first use: the sandboxed process loads this module
-    # without convlab.grading.
-    if name == "CHECKS":
-        return _checks()
-    raise AttributeError(name)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Grading a whole class: ``convlab grade NAME``.
+
+    grade(name, course_dir=".", jobs=1, timeout=120) autograde, re-verify, feedback,
+                                                     grades.csv, the report
+
+``grade`` runs nbgrader as programs, like ``convlab assignments build``:
+
+1. nbgrader's ``generate_assignment <name> --force`` registers the assignment,
+   its notebooks and its test cells in gradebook.db; the released notebooks
+   are written into a scratch folder, so the committed assignments/ is left
+   alone;
+2. for each student, ``jobs`` at a time (threads that wait on processes):
+   ``autograde``: nbgrader's autograde of a scratch copy of the submission,
+   with a wall-clock timeout and a memory limit, in one of ``jobs``
+   long-lived nbgrader processes (``convlab.classroom.worker.Worker``;
+   starting nbgrader costs as much as grading a submission). A submission that fails there is graded again
+   by one ``nbgrader autograde <name> --student <id> --force`` process of its
+   own: a cell that kills the kernel or runs past the timeout is skipped in
+   the copy and the copy graded again, so the rest keeps its points. The
+   processes share the SQLite gradebook; nbgrader's writes are short
+   transactions, and a run that still reports "database is locked" is
+   retried, so the scores are those of a sequential run.
+   ``reverify``: the submission's functions run again in a sandbox
+   (convlab.classroom.sandbox: a fresh, limited process that cannot see the
+   tests) and convlab's checks compare them in the grader's process
+   (convlab.classroom.reverify);
+3. ``lower_inflated``: a test cell that passed in the notebook but whose
+   check fails in the sandbox gets 0 points (nbgrader's manual score), with
+   a note; the notes go to autograded/<student>/<name>/.convlab_grading.json
+   for the feedback (convlab.classroom.feedback hides the hidden tests);
+4. nbgrader's generate_feedback (in the workers) and ``nbgrader export``
+   (grades.csv);
+5. the class report, reports/<name>.html (convlab.classroom.report).
+
+Nothing in submitted/ is written by ``grade``.
+"""
+import queue
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from convlab.classroom.autograde import autograde
+from convlab.classroom.course_dir import notebook_paths, students
+from convlab.classroom.feedback import read_notes, write_notes
+from convlab.classroom.processes import nbgrader
+from convlab.classroom.report import gradebook_table, write_report
+from convlab.classroom.reverify import lower_inflated, reverify
+from convlab.classroom.worker import Worker
+from convlab.errors import ClassroomError
+from convlab.i18n import _
+
+
+def _grade_one(name, student, course_dir, timeout, memory_mb, workers):
+    """Autograde, then re-verify: the work for one student (runs in a thread,
+    with a Worker taken from the queue ``workers`` for the time)."""
+    # Read before autograde replaces the folder: which points we took last time.
+    previously = read_notes(Path(course_dir) / "autograded" / student / name)["lowered"]
+    worker = workers.get()
+    try:
+        ok, seconds, comments = autograde(name, student, course_dir, timeout, memory_mb,
+                                          worker=worker)
+        verdicts = (reverify(name, student, course_dir, timeout=timeout, memory_mb=memory_mb,
+                             worker=worker) if ok else [])
+    finally:
+        workers.put(worker)
+    return {"ok": ok, "seconds": seconds, "comments": comments, "verdicts": verdicts,
+            "previously": previously}
+
+
+def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=None):
+    """Autograde and re-verify every submission of `name`, then feedback,
+    grades.csv and the report.
+
+    Returns {student: {"score", "max_score", "ok", "comment", "seconds",
+    "late", "grades", "lowered"}}: max_score is the autograded points
+    (manually graded cells are not counted); a student whose autograde failed
+    has ok False, a comment and score 0; "lowered" lists the tests whose
+    points the re-verification took back.
+    """
+    course_dir = Path(course_dir).resolve()
+    notebook_paths(name, course_dir)
+    who = students(name, course_dir)
+    if not who:
+        raise ClassroomError(
+            f"no submissions of {name}: expected "
+            f"{course_dir / 'submitted'}/<student>/{name}/{name}.ipynb "
+            f"(`convlab demo-class {name}` makes a sample class)")
+
+    jobs = max(1, int(jobs))
+    team = [Worker(course_dir, memory_mb) for _job in range(jobs)]
+    workers = queue.Queue()   # the ones free now, for the threads
+    for worker in team:
+        worker.start()        # all load nbgrader at once
+        workers.put(worker)
+    try:
+        with tempfile.TemporaryDirectory(prefix="convlab-release-") as scratch:
+            if team[0].generate_assignment(name, scratch)[0] != "ok":
+                # Again by the command, whose error says what is wrong.
+                nbgrader(["generate_assignment", name, "--force",
+                           f"--CourseDirectory.release_directory={scratch}"],
+                          course_dir, "generate_assignment")
+
+        outcome = {}
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {s: pool.submit(_grade_one, name, s, course_dir, timeout, memory_mb,
+                                      workers)
+                       for s in who}
+            for student, future in futures.items():
+                outcome[student] = future.result()
+                if progress:
+                    o = outcome[student]
+                    progress(f"{student}: {'graded' if o['ok'] else 'FAILED'} in "
+                             f"{o['seconds']:.1f} s"
+                             + "".join(f" ({c})" for c in o["comments"]))
+
+        # The gradebook is written by one thread: lower, note, then feedback.
+        for student in who:
+            o = outcome[student]
+            cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
+                                                  o["previously"]) if o["ok"] else ({}, []))
+            folder = course_dir / "autograded" / student / name
+            if folder.is_dir():
+                write_notes(folder, o["comments"], cells, o["lowered"])
+
+        def feedback(student):
+            worker = workers.get()
+            try:
+                status, _log = worker.feedback(name, student, timeout=timeout)
+            finally:
+                workers.put(worker)
+            if status != "ok":   # again in a process of its own, which says why
+                nbgrader(["generate_feedback", name, "--student", student, "--force"],
+                          course_dir, "generate_feedback")
+
+        graded = [s for s in who if outcome[s]["ok"]]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(feedback, graded))
+        if team[0].export()[0] != "ok":   # again by the command, which says why
+            nbgrader(["export"], course_dir, "export")
+    finally:
+        for worker in team:
+            worker.close()
+
+    table = gradebook_table(name, course_dir)
+    for student in who:
+        o = outcome[student]
+        o.update(table["students"].get(student, {"score": 0.0, "grades": {}, "late": False}))
+        o["max_score"] = table["max_score"]
+        if not o["ok"]:
+            o["score"] = 0.0
+        o["comment"] = " ".join(o["comments"] + [
+            _("re-verification set {test} to 0").format(test=g) for g in o["lowered"]])
+    write_report(name, course_dir, table, outcome)
+    return outcome
