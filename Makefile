@@ -12,13 +12,14 @@ LAB_OPEN := $(if $(wildcard course/00_welcome.ipynb),course/00_welcome.ipynb,REA
 AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install lab test torch browser bench bench-grading demo doctor assignments translations clean
+.PHONY: help install lab test torch browser sandbox bench bench-grading demo doctor assignments translations clean
 
 help:
 	@echo "make lab           install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
 	@echo "make test          install (first time) and run the whole test suite"
 	@echo "make torch         add PyTorch 2.13.0 CPU to .venv (test oracle, benchmark peer)"
 	@echo "make browser       install Debian's Chromium for the browser tests (apt, when missing)"
+	@echo "make sandbox       install bubblewrap, which convlab grade seals students' code in (apt)"
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
 	@echo "make bench-grading grade a class of 30 with --jobs 2 vs plain nbgrader (docs/benchmarks.md)"
 	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
@@ -48,6 +49,9 @@ torch: $(STAMP)
 
 browser:
 	test -x /usr/bin/chromium || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+sandbox:
+	command -v bwrap >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap)
 
 bench: $(STAMP)
 	$(BIN)/convlab bench --output docs/benchmarks.md

@@ -108,10 +108,12 @@ def test_the_sandboxed_process_imports_nothing_of_the_grader():
     """The student's process imports convlab.classroom.sandbox: it and what it
     imports may bring in no checks, no nbgrader and no other classroom code
     (``import convlab``, the library's package, it preloads anyway)."""
-    allowed = {"convlab", "convlab.classroom", "convlab.classroom.protocol"}
+    allowed = {"convlab", "convlab.classroom", "convlab.classroom.protocol",
+               "convlab.classroom.isolation"}
     assert GRAPH["convlab.classroom"] == set()
     assert GRAPH["convlab.classroom.sandbox"] <= allowed
     assert GRAPH["convlab.classroom.protocol"] == set()
+    assert GRAPH["convlab.classroom.isolation"] == set()
 
 
 def test_the_gpu_backend_imports_only_the_foundation():

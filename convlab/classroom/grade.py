@@ -1,6 +1,6 @@
 """Grading a whole class: ``convlab grade NAME``.
 
-    grade(name, course_dir=".", jobs=1, timeout=120) autograde, re-verify, feedback,
+    grade(name, course_dir=".", jobs=1)             autograde, re-verify, feedback,
                                                      grades.csv, the report
 
 ``grade`` runs nbgrader as programs, like ``convlab assignments build``:
@@ -39,6 +39,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
+
+from convlab.classroom import isolation, time_limits
 from convlab.classroom.autograde import autograde
 from convlab.classroom.course_dir import notebook_paths, students
 from convlab.classroom.feedback import read_notes, write_notes
@@ -50,26 +53,38 @@ from convlab.errors import ClassroomError
 from convlab.i18n import _
 
 
-def _grade_one(name, student, course_dir, timeout, memory_mb, workers):
+def _grade_one(name, student, course_dir, limits, memory_mb, workers):
     """Autograde, then re-verify: the work for one student (runs in a thread,
-    with a Worker taken from the queue ``workers`` for the time)."""
+    with a Worker taken from the queue ``workers`` for the time). ``limits``:
+    the cells' time limits (convlab.classroom.time_limits), with "notebook",
+    the seconds for the whole notebook."""
     # Read before autograde replaces the folder: which points we took last time.
     previously = read_notes(Path(course_dir) / "autograded" / student / name)["lowered"]
     worker = workers.get()
     try:
-        ok, seconds, comments = autograde(name, student, course_dir, timeout, memory_mb,
-                                          worker=worker)
-        verdicts = (reverify(name, student, course_dir, timeout=timeout, memory_mb=memory_mb,
-                             worker=worker) if ok else [])
+        ok, seconds, comments, graded = autograde(
+            name, student, course_dir, limits["notebook"], memory_mb, worker=worker,
+            limits=limits, isolated=worker.isolated)
+        verdicts = (reverify(name, student, course_dir, limits, memory_mb=memory_mb,
+                             worker=worker, isolated=worker.isolated, notebook=graded)
+                    if ok and graded else [])
     finally:
         workers.put(worker)
     return {"ok": ok, "seconds": seconds, "comments": comments, "verdicts": verdicts,
             "previously": previously}
 
 
-def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=None):
+def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=None,
+          isolated=True):
     """Autograde and re-verify every submission of `name`, then feedback,
     grades.csv and the report.
+
+    ``timeout``: seconds allowed for one cell of a notebook, and for one call
+    of a student's function in the re-verification; by default each cell's
+    limit is calibrated from the solution (convlab.classroom.time_limits).
+    ``isolated``: students' code runs in bubblewrap sandboxes
+    (convlab.classroom.isolation); when they cannot run here, ClassroomError
+    says why, unless isolated is False.
 
     Returns {student: {"score", "max_score", "ok", "comment", "seconds",
     "late", "grades", "lowered"}}: max_score is the autograded points
@@ -78,7 +93,7 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
     points the re-verification took back.
     """
     course_dir = Path(course_dir).resolve()
-    notebook_paths(name, course_dir)
+    source, _released = notebook_paths(name, course_dir)
     who = students(name, course_dir)
     if not who:
         raise ClassroomError(
@@ -86,8 +101,29 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
             f"{course_dir / 'submitted'}/<student>/{name}/{name}.ipynb "
             f"(`convlab demo-class {name}` makes a sample class)")
 
+    if timeout is not None and timeout < 1:
+        raise ClassroomError(_("--timeout must be at least 1 second, got {timeout}.").format(
+            timeout=timeout))
+    if isolated:
+        usable, reason = isolation.available()
+        if not usable:
+            raise ClassroomError(_(
+                "convlab grade runs the students' code sealed off from the course, but "
+                "that does not work here: {reason}. Install bubblewrap (Debian, Ubuntu: "
+                "sudo apt-get install bubblewrap) on Linux, or, if you accept that the "
+                "students' code runs with your rights and can read and change the course "
+                "(solutions, gradebook, other students' work), add --no-isolation.").format(
+                reason=reason))
+    limits = dict(time_limits.uniform(timeout) if timeout else
+                  time_limits.load(name, course_dir))
+    # The whole notebook: every cell's limit, and a minute to start and save.
+    limits["notebook"] = 60 + sum(
+        time_limits.limit_of(limits, cell.get("metadata", {}).get("nbgrader", {}).get(
+            "grade_id"))
+        for cell in nbformat.read(source, as_version=4).cells if cell.cell_type == "code")
+
     jobs = max(1, int(jobs))
-    team = [Worker(course_dir, memory_mb) for _job in range(jobs)]
+    team = [Worker(course_dir, memory_mb, isolated=isolated) for _job in range(jobs)]
     workers = queue.Queue()   # the ones free now, for the threads
     for worker in team:
         worker.start()        # all load nbgrader at once
@@ -102,7 +138,7 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
 
         outcome = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {s: pool.submit(_grade_one, name, s, course_dir, timeout, memory_mb,
+            futures = {s: pool.submit(_grade_one, name, s, course_dir, limits, memory_mb,
                                       workers)
                        for s in who}
             for student, future in futures.items():
@@ -125,7 +161,7 @@ def grade(name, course_dir=".", jobs=1, timeout=120, memory_mb=4096, progress=No
         def feedback(student):
             worker = workers.get()
             try:
-                status, _log = worker.feedback(name, student, timeout=timeout)
+                status, _log = worker.feedback(name, student, timeout=limits["notebook"])
             finally:
                 workers.put(worker)
             if status != "ok":   # again in a process of its own, which says why

@@ -14,10 +14,16 @@ from pathlib import Path
 from convlab.errors import ClassroomError
 
 
-def nbgrader_env():
-    # nbgrader runs `alembic` as a program: it must be found next to Python.
-    return dict(os.environ, PATH=os.pathsep.join(
+def nbgrader_env(jupyter_path=None):
+    """os.environ for nbgrader: this Python's bin/ first on PATH (nbgrader runs
+    `alembic` as a program), and ``jupyter_path`` (a folder with kernel
+    specs, e.g. convlab.classroom.isolation's) first on JUPYTER_PATH."""
+    env = dict(os.environ, PATH=os.pathsep.join(
         [str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    if jupyter_path:
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(jupyter_path), os.environ.get("JUPYTER_PATH")) if p)
+    return env
 
 
 def kill_tree(process):
@@ -48,13 +54,14 @@ _LIMITED = ("import os, resource, sys\n"
             "os.execv(sys.executable, [sys.executable, '-m', 'nbgrader'] + sys.argv[2:])\n")
 
 
-def run(args, cwd, timeout=None, memory_mb=None):
-    """Run `python -m nbgrader ARGS` in cwd, with at most memory_mb of memory;
-    returns (returncode, or None when killed at the timeout, log)."""
+def run(args, cwd, timeout=None, memory_mb=None, jupyter_path=None):
+    """Run `python -m nbgrader ARGS` in cwd, with at most memory_mb of memory
+    (and ``jupyter_path`` for nbgrader_env); returns (returncode, or None when
+    killed at the timeout, log)."""
     command = ([sys.executable, "-c", _LIMITED, str(int(memory_mb))] if memory_mb
                else [sys.executable, "-m", "nbgrader"])
     process = subprocess.Popen(command + list(args), cwd=cwd,
-                               env=nbgrader_env(), stdout=subprocess.PIPE,
+                               env=nbgrader_env(jupyter_path), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     try:

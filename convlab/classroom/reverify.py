@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ from convlab import grading as g
 from convlab.classroom.assignments import graded_cells
 from convlab.classroom.processes import nbgrader_env
 from convlab.classroom.sandbox import Sandbox, StudentError
+from convlab.classroom.time_limits import call_limits
 from convlab.errors import ClassroomError
 from convlab.i18n import _
 
@@ -40,14 +42,28 @@ class CheckResult(NamedTuple):
     message: str
 
 
-def reverify_notebook(notebook_path, checks, timeout=60, memory_mb=2048):
+def reverify_notebook(notebook_path, checks, timeout=60, memory_mb=2048, isolated=False,
+                      budget=None, call_timeouts=None):
     """Run each (check, [function names]) of ``checks`` in this process on the
-    functions of the submission, run in a Sandbox. A check whose call kills
+    functions of the submission, run in a Sandbox (each call within
+    ``timeout`` seconds, or ``call_timeouts[name]``). A check whose call kills
     or stalls the process fails; the process is restarted for the next one.
-    Returns [CheckResult(check name, passed, message)]."""
+    A function or cell that ran out of time is not run again, and the whole
+    takes at most ``budget`` seconds (default: one ``timeout``, and the
+    seconds it takes to stop a process, per check and two more): the checks
+    left then fail. Returns [CheckResult(check name,
+    passed, message)]."""
+    budget = budget or (timeout + 5) * (len(checks) + 2)
+    end = time.monotonic() + budget
     results = []
-    with Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb) as sandbox:
+    with Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb, isolated=isolated,
+                 call_timeouts=call_timeouts) as sandbox:
         for check, names in checks:
+            if time.monotonic() > end:
+                results.append(CheckResult(check.__name__, False, (
+                    f"not checked: checking this submission again took longer than "
+                    f"{budget:g} s in all")))
+                continue
             if sandbox.dead:
                 sandbox.restart()
             output = io.StringIO()
@@ -114,6 +130,10 @@ def main(argv=None):
                         help="seconds per call of a student's function (default 60)")
     parser.add_argument("--memory-mb", type=int, default=2048,
                         help="memory limit of the sandboxed process (default 2048)")
+    parser.add_argument("--call-timeouts", type=json.loads, default={},
+                        help='seconds per call of some functions, as JSON: {"name": 10}')
+    parser.add_argument("--isolated", action="store_true",
+                        help="run it in a bubblewrap sandbox (convlab.classroom.isolation)")
     args = parser.parse_args(argv)
     if not os.path.isfile(args.notebook):
         parser.error(f"no such notebook: {args.notebook}")
@@ -122,7 +142,8 @@ def main(argv=None):
         parser.error(f"no checks for {args.assignment}: there are some for "
                      f"{', '.join(sorted(checks))}")
     results = reverify_notebook(args.notebook, checks[args.assignment], timeout=args.timeout,
-                       memory_mb=args.memory_mb)
+                               memory_mb=args.memory_mb, isolated=args.isolated,
+                               call_timeouts=args.call_timeouts)
     with open(args.output, "w", encoding="utf-8") as file:
         json.dump([r._asdict() for r in results], file, ensure_ascii=False, indent=1)
     return 0
@@ -134,31 +155,38 @@ CHECKS = _checks()
 
 # --- In convlab grade ----------------------------------------------------------------
 
-def reverify(name, student, course_dir, timeout=60, memory_mb=2048, worker=None):
+def reverify(name, student, course_dir, limits, memory_mb=2048, worker=None,
+             isolated=False, notebook=None):
     """Re-verify a submission's functions in a sandbox (convlab.classroom.sandbox),
     in the ``Worker``'s process or, without one or when it fails there, in a
     process of its own; returns [{"check", "passed", "message"}], or []
-    when the assignment has no function checks."""
+    when the assignment has no function checks. ``limits``: the time limits
+    of convlab.classroom.time_limits (a function's calls get its cells');
+    ``notebook``: the name of the handed-in notebook that was graded
+    (default: the assignment's)."""
     if name not in CHECKS:
         return []
-    folder = Path(course_dir) / "submitted" / student / name
-    results = []
+    timeout = limits["default"]
+    calls = call_limits(limits, sorted({f for _check, names in CHECKS[name] for f in names}))
+    notebook = Path(course_dir) / "submitted" / student / name / (notebook or f"{name}.ipynb")
+    if notebook.is_symlink() or not notebook.is_file():
+        return []
     with tempfile.TemporaryDirectory(prefix="convlab-reverify-") as scratch:
-        for notebook in sorted(folder.glob("*.ipynb")):
-            found = worker.reverify(name, notebook, timeout, memory_mb) if worker else None
-            if found is not None:
-                results += found
-                continue
+        found = (worker.reverify(name, notebook, timeout, memory_mb, calls) if worker
+                 else None)
+        if found is None:
             output = Path(scratch) / "results.json"
             process = subprocess.run(
                 [sys.executable, "-m", "convlab.classroom.reverify", str(notebook), name,
-                 str(output), f"--timeout={timeout}", f"--memory-mb={memory_mb}"],
+                 str(output), f"--timeout={timeout}", f"--memory-mb={memory_mb}",
+                 f"--call-timeouts={json.dumps(calls)}"]
+                + (["--isolated"] if isolated else []),
                 capture_output=True, text=True, env=nbgrader_env(), cwd=scratch)
             if process.returncode != 0 or not output.exists():
                 raise ClassroomError(_("re-verification of {student} failed:\n{log}").format(
                     student=student, log=(process.stdout + process.stderr)[-2000:]))
-            results += json.loads(output.read_text(encoding="utf-8"))
-    return results
+            found = json.loads(output.read_text(encoding="utf-8"))
+    return found
 
 
 def tests_of_checks(source_path):

@@ -30,6 +30,7 @@ convlab.classroom.protocol at import time (convlab.classroom itself imports
 nothing): the sandboxed process imports it without convlab.grading.
 """
 import builtins
+import collections
 import contextlib
 import json
 import os
@@ -44,6 +45,7 @@ import tempfile
 import threading
 import time
 
+from convlab.classroom import isolation
 from convlab.classroom.protocol import ProtocolError, SerialisationError, decode, encode
 
 NOT_ALLOWED = "calling convlab's reference implementation is not allowed in a submission"
@@ -54,6 +56,7 @@ FORBIDDEN_MODULES = (
     "convlab.grading.runner", "convlab.grading.hints",
 )
 _GRACE = 3.0   # seconds the grader waits beyond the timeout before killing
+_CELL_TIMEOUT = "the cell took longer than"
 
 
 class StudentError(Exception):
@@ -197,7 +200,7 @@ def _child_main():
             finally:
                 signal.alarm(0)
         except _Timeout:
-            error = f"the cell took longer than {timeout} s"
+            error = f"{_CELL_TIMEOUT} {timeout} s"
         except BaseException as exc:  # noqa: BLE001 (the student's code)
             error = f"{type(exc).__name__}: {exc}"
         send({"kind": "cell", "index": index, "error": error})
@@ -213,7 +216,7 @@ def _child_main():
             continue
         args, kwargs = value
         try:
-            signal.alarm(timeout)
+            signal.alarm(max(1, int(round(header.get("timeout", timeout)))))
             try:
                 result = function(*args, **kwargs)
             finally:
@@ -289,36 +292,69 @@ def _monitor(fds, limits, work):
 _BOOTSTRAP = "from convlab.classroom import sandbox; sandbox._zygote_main()"
 # What a notebook of the course imports, imported once by the zygote.
 PRELOAD = ("numpy", "convlab", "matplotlib.pyplot")
-_ZYGOTE_LOCK = threading.Lock()
-_ZYGOTE = []   # [(Popen, control socket)] once started
+# The environment of a zygote that is not isolated (bwrap sets its own).
+_ENVIRONMENT = {"PATH": os.defpath, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _zygote_start(fds, limits, work):
-    """Have the zygote start a sandboxed process on ``fds`` (its stdin,
-    stdout, stderr and the status pipe) with ``limits``, in the folder
-    ``work``; returns the pid of its monitor, whose session and process group
-    it is in (see _zygote_main)."""
-    import socket
-    with _ZYGOTE_LOCK:
-        if not _ZYGOTE or _ZYGOTE[0][0].poll() is not None:
-            _ZYGOTE.clear()
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            env = {"PATH": os.defpath, "HOME": os.environ.get("HOME", "/"),
-                   "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1",
-                   "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOTSTRAP],
-                cwd="/", env=env, stdin=theirs, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True)
-            theirs.close()
-            _ZYGOTE.append((process, ours))
-        control = _ZYGOTE[0][1]
-        socket.send_fds(control, [json.dumps({"limits": limits, "work": work}).encode()],
-                        fds)
-        reply = control.recv(8)
-    if len(reply) != 8:
-        raise StudentError("the sandbox could not be started (its zygote ended)")
-    return struct.unpack(">q", reply)[0]
+class Zygote:
+    """A ``python -I`` process that has imported PRELOAD and forks sandboxed
+    processes on request (``_zygote_main``). Started on first use, again
+    after it ended.
+
+    ``isolated``: a folder; the zygote then runs in a bubblewrap sandbox
+    (convlab.classroom.isolation) where that folder is the only writable
+    place and nothing of the course is visible. One such zygote serves one
+    submission; killing it kills everything it started.
+    """
+
+    def __init__(self, isolated=None):
+        self.isolated = isolated
+        self.process = self.control = None
+        self.lock = threading.Lock()
+
+    def _launch(self):
+        import socket
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = [sys.executable, "-I", "-c", _BOOTSTRAP]
+        if self.isolated:
+            command = isolation.sandbox_argv([self.isolated], chdir="/") + command
+        self.process = subprocess.Popen(
+            command, cwd="/", env=dict(_ENVIRONMENT, HOME=os.environ.get("HOME", "/")),
+            stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        theirs.close()
+        self.control = ours
+
+    def fork(self, fds, limits, work):
+        """Start a sandboxed process on ``fds`` (its stdin, stdout, stderr and
+        the status pipe) with ``limits``, in the folder ``work``; returns the
+        pid of its monitor, whose session and process group it is in (for an
+        isolated zygote, a pid in the sandbox's own PID namespace)."""
+        import socket
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.close()
+                self._launch()
+            socket.send_fds(self.control,
+                            [json.dumps({"limits": limits, "work": work}).encode()], fds)
+            reply = self.control.recv(8)
+        if len(reply) != 8:
+            raise StudentError("the sandbox could not be started (its zygote ended)")
+        return struct.unpack(">q", reply)[0]
+
+    def close(self):
+        """Kill the zygote and, for an isolated one, all it started."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.control.close()
+            self.process = self.control = None
+
+
+# The zygote of the sandboxes that are not isolated, shared by all of them.
+_SHARED = Zygote()
 
 
 _ERROR_CLASSES = {}
@@ -340,23 +376,33 @@ def _student_error(type_name, builtin_name, message):
 class Sandbox:
     """A submission's student cells, run in a limited process; see the module doc.
 
-    ``timeout``: seconds per cell and per call; ``memory_mb``: the address
+    ``timeout``: seconds per cell and per call (``call_timeouts``: {function
+    name: seconds} for some functions); ``memory_mb``: the address
     space limit; ``cpu_seconds``: the process's total CPU time (default:
-    10 x timeout). ``cell_errors``: [(cell number, error)] of the last start.
+    10 x timeout); ``isolated``: run it in a bubblewrap sandbox of its own
+    (convlab.classroom.isolation), where only its scratch folder is
+    writable and neither the course nor the network can be reached.
+    ``cell_errors``: [(cell number, error)] of the last start.
     """
 
     def __init__(self, notebook_path, timeout=60, memory_mb=2048, cpu_seconds=None,
-                 max_message_mb=512):
+                 max_message_mb=512, isolated=False, call_timeouts=None):
         notebook = read_notebook(notebook_path)
         self.cells = [cell["source"] for cell in student_cells(notebook)]
         self.timeout = timeout
+        self.call_timeouts = dict(call_timeouts or {})
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds or int(10 * timeout + 10)
         self.max_message = max_message_mb * 2 ** 20
         self.pid = None
         self.dead = "the submission's process was not started"
         self.cell_errors = []
+        self.isolated = isolated
+        # What ran out of time is not run again: cells (by number), functions.
+        self.slow_cells, self.slow_functions = set(), set()
+        self.calls = collections.Counter()   # calls sent to the process, by function
         self._folder = None
+        self._zygote = _SHARED
 
     # -- lifecycle --
     def __enter__(self):
@@ -385,8 +431,10 @@ class Sandbox:
         self._from_child, from_child = os.pipe()
         self._status, status = os.pipe()
         theirs = [to_child, from_child, self._log.fileno(), status]
+        if self.isolated:   # a sandbox of its own, killed whole when done
+            self._zygote = Zygote(isolated=self._folder)
         try:
-            self.pid = _zygote_start(theirs, self._limits(), work)
+            self.pid = self._zygote.fork(theirs, self._limits(), work)
             self._killed = False
         finally:
             for fd in (to_child, from_child, status):
@@ -395,7 +443,8 @@ class Sandbox:
         self.dead = None
         self.cell_errors = []
         try:
-            self._send(encode({"op": "cells", "cells": self.cells,
+            cells = ["" if k in self.slow_cells else cell for k, cell in enumerate(self.cells)]
+            self._send(encode({"op": "cells", "cells": cells,
                                "timeout": self.timeout}), self._deadline())
             while True:
                 header, _ = self._receive(self._deadline())
@@ -403,6 +452,8 @@ class Sandbox:
                     break
                 if header.get("error"):
                     self.cell_errors.append((header.get("index"), header["error"]))
+                    if header["error"].startswith(_CELL_TIMEOUT):
+                        self.slow_cells.add(header.get("index"))
         except StudentError as error:
             self._stop(f"{error} (while running the notebook's cells)")
 
@@ -417,6 +468,8 @@ class Sandbox:
                     os.close(fd)
             self.pid = None
             self._log.close()
+        if self.isolated:
+            self._zygote.close()
         if self._folder:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -431,17 +484,24 @@ class Sandbox:
         return proxy
 
     def call(self, name, args=(), kwargs=None):
+        seconds = self.call_timeouts.get(name, self.timeout)
+        if name in self.slow_functions:
+            raise StudentError(f"{name} took longer than {seconds:g} s on an earlier "
+                               "call: it is not called again")
         if self.dead:
             raise StudentError(self.dead)
-        message = encode({"op": "call", "name": name}, [list(args), dict(kwargs or {})])
-        deadline = self._deadline()
+        message = encode({"op": "call", "name": name, "timeout": seconds},
+                         [list(args), dict(kwargs or {})])
+        self.calls[name] += 1
+        deadline = self._deadline(seconds)
         self._send(message, deadline, name)
         header, value = self._receive(deadline, name)
         kind = header.get("kind")
         if kind == "result":
             return value
         if kind == "timeout":
-            raise StudentError(f"{name} took longer than {self.timeout:g} s")
+            self.slow_functions.add(name)
+            raise StudentError(f"{name} took longer than {seconds:g} s")
         if kind == "error":
             raise _student_error(str(header.get("type")), str(header.get("builtin")),
                                  str(header.get("message")))
@@ -449,8 +509,8 @@ class Sandbox:
         raise StudentError(self.dead)
 
     # -- plumbing --
-    def _deadline(self):
-        return time.monotonic() + self.timeout + _GRACE
+    def _deadline(self, seconds=None):
+        return time.monotonic() + (seconds or self.timeout) + _GRACE
 
     def _kill(self):
         # The monitor's session holds the process (and what it started), unless
@@ -459,6 +519,9 @@ class Sandbox:
         if self._killed:
             return
         self._killed = True
+        if self.isolated:   # its pid is the sandbox's: kill the whole sandbox
+            self._zygote.close()
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -492,10 +555,13 @@ class Sandbox:
             f"\nlast output:\n{tail}" if tail else "")
 
     def _timed_out(self, name):
+        seconds = self.call_timeouts.get(name, self.timeout)
+        if name:
+            self.slow_functions.add(name)
         what = name or "running the notebook's cells"
         self._stop(f"the submission's process was stopped: {what} took longer than "
-                   f"{self.timeout:g} s")
-        return StudentError(f"{what} took longer than {self.timeout:g} s")
+                   f"{seconds:g} s")
+        return StudentError(f"{what} took longer than {seconds:g} s")
 
     def _send(self, data, deadline, name=None):
         fd = self._to_child

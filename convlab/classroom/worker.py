@@ -20,16 +20,20 @@ kernel or nbgrader prints can break the protocol).
     {"op": "export", "log": FILE}                  (nbgrader export: grades.csv)
         -> {"success": true | false}
     {"op": "reverify", "assignment": A, "notebook": PATH, "timeout": T,
-     "memory_mb": M, "log": FILE}
+     "memory_mb": M, "isolated": BOOL, "call_timeouts": {F: T}, "log": FILE}
         -> {"success": true, "results": [{"check", "passed", "message"}]}
 
 ``reverify`` is convlab.classroom.reverify's re-verification of one submitted
-notebook: its sandboxes are forks of one zygote per worker, started once.
+notebook: its sandboxes are forks of one zygote per worker, started once
+(or, isolated, of one zygote per submission, in a bubblewrap sandbox).
 
 A request may carry "coursedir": {trait: value}, CourseDirectory settings
 for that request only (``convlab grade`` autogrades a scratch copy of each
 submission: "submitted_directory"; it releases into a scratch folder:
-"release_directory"). nbgrader's
+"release_directory"), and "config": {section: {trait: value}}, nbgrader
+settings for that request only (the isolated kernel of
+convlab.classroom.isolation), and "cell_limits": the time limit of each
+cell (convlab.classroom.time_limits). nbgrader's
 log of the request, DEBUG included (the cell being executed), is written
 to FILE as it happens, so it is there even when the process is killed.
 MEMORY_MB limits the address space of the process and of the kernels it
@@ -41,14 +45,18 @@ import logging
 import os
 import resource
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from convlab.classroom import isolation
 from convlab.classroom.processes import kill_tree, nbgrader_env
+from convlab.classroom.time_limits import limit_of
 
 LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"
+_UNSET = object()
 
 # --- The worker process -----------------------------------------------------------
 
@@ -84,7 +92,9 @@ def _reverify(request):
     from convlab.classroom.reverify import CHECKS, reverify_notebook
     try:
         results = reverify_notebook(request["notebook"], CHECKS[request["assignment"]],
-                           timeout=request["timeout"], memory_mb=request["memory_mb"])
+                                    timeout=request["timeout"], memory_mb=request["memory_mb"],
+                                    isolated=request.get("isolated", False),
+                                    call_timeouts=request.get("call_timeouts"))
     except Exception:  # noqa: BLE001 (reported; the grader falls back to a process)
         return {"success": False, "error": traceback.format_exc()}
     return {"success": True, "results": [r._asdict() for r in results]}
@@ -100,9 +110,20 @@ def serve(requests, replies):
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         app.log.addHandler(handler)
         saved = {key: getattr(app.coursedir, key) for key in request.get("coursedir", {})}
+        settings = request.get("config", {})
+        if request.get("cell_limits"):
+            settings.setdefault("Execute", {}).update(
+                timeout=request["cell_limits"]["default"],
+                timeout_func=CellLimits(request["cell_limits"]))
+        saved_config = {(section, trait): app.config[section].get(trait, _UNSET)
+                        for section, traits in settings.items() for trait in traits}
         try:
             for key, value in request.get("coursedir", {}).items():
                 setattr(app.coursedir, key, value)
+            # The converters nbgrader makes for this request read app.config.
+            for section, traits in settings.items():
+                for trait, value in traits.items():
+                    app.config[section][trait] = value
             if request["op"] == "generate_assignment":
                 result = api.generate_assignment(request["assignment"], force=True)
             elif request["op"] == "autograde":
@@ -119,6 +140,11 @@ def serve(requests, replies):
         finally:
             for key, value in saved.items():
                 setattr(app.coursedir, key, value)
+            for (section, trait), value in saved_config.items():
+                if value is _UNSET:
+                    app.config[section].pop(trait, None)
+                else:
+                    app.config[section][trait] = value
             app.log.removeHandler(handler)
             handler.close()
         if not result["success"]:
@@ -145,24 +171,61 @@ def main(argv=None):
 
 # --- The grader's side ----------------------------------------------------------
 
+@contextlib.contextmanager
+def kernel_settings(isolated, scratch):
+    """nbgrader's settings for one autograde, {section: {trait: value}}: with
+    ``isolated``, the sandboxed kernel, its sockets in a new folder of
+    ``scratch`` (removed afterwards); else none."""
+    if not isolated:
+        yield {}
+        return
+    sockets = tempfile.mkdtemp(prefix=isolation.SOCKETS_PREFIX, dir=scratch)
+    try:
+        yield isolation.nbgrader_settings(sockets)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+class CellLimits:
+    """nbclient's ``timeout_func``: the seconds a cell may run, by its
+    grade_id (convlab.classroom.time_limits)."""
+
+    def __init__(self, limits):
+        self.limits = limits
+
+    def __call__(self, cell):
+        return limit_of(self.limits, cell.get("metadata", {}).get("nbgrader", {}).get(
+            "grade_id"))
+
+
 class Worker:
     """A ``python -m convlab.classroom.worker`` process (see there): nbgrader
     started once for many students. One per job; started on first use and
-    again after it was killed or died. Not thread-safe: one thread at a time."""
+    again after it was killed or died. Not thread-safe: one thread at a time.
 
-    def __init__(self, course_dir, memory_mb=4096):
+    ``isolated``: the students' code runs in bubblewrap sandboxes
+    (convlab.classroom.isolation): the notebooks in the isolated kernel, the
+    re-verification in isolated sandboxes.
+    """
+
+    def __init__(self, course_dir, memory_mb=4096, isolated=False):
         self.course_dir, self.memory_mb = Path(course_dir), memory_mb
+        self.isolated = isolated
         self.process = None
         self._scratch = tempfile.TemporaryDirectory(prefix="convlab-worker-")
+        self.jupyter_path = isolation.kernel_spec(Path(self._scratch.name) / "jupyter")
         self._count = 0
 
-    def autograde(self, name, student, submitted, timeout=None):
-        """Autograde ``student`` from the submitted folder ``submitted``; returns
-        (status, log): status "ok", "failed" (nbgrader's error is in the log),
-        "timeout" (killed after ``timeout`` seconds) or "died"."""
-        return self._request({"op": "autograde", "assignment": name, "student": student,
-                              "coursedir": {"submitted_directory": str(submitted)}},
-                             timeout)
+    def autograde(self, name, student, submitted, timeout=None, limits=None):
+        """Autograde ``student`` from the submitted folder ``submitted``, each
+        cell within its time limit of ``limits`` (convlab.classroom.time_limits;
+        default: the course's configuration); returns (status, log): status
+        "ok", "failed" (nbgrader's error is in the log), "timeout" (killed
+        after ``timeout`` seconds) or "died"."""
+        with kernel_settings(self.isolated, self._scratch.name) as settings:
+            return self._request({"op": "autograde", "assignment": name, "student": student,
+                                  "coursedir": {"submitted_directory": str(submitted)},
+                                  "config": settings, "cell_limits": limits}, timeout)
 
     def generate_assignment(self, name, release):
         """nbgrader generate_assignment into the folder ``release``; returns
@@ -179,15 +242,17 @@ class Worker:
         """nbgrader export (grades.csv); returns (status, log)."""
         return self._request({"op": "export"}, None)
 
-    def reverify(self, name, notebook, timeout, memory_mb):
-        """convlab.classroom.sandbox's re-verification of one notebook; returns
+    def reverify(self, name, notebook, timeout, memory_mb, call_timeouts=None):
+        """convlab.classroom.reverify's re-verification of one notebook; returns
         its [{"check", "passed", "message"}], or None when it failed (the log
         says why)."""
         # The sandbox bounds each cell and call by ``timeout``; this bounds the
         # whole (the cells, six checks, restarts) against a stuck worker.
         status, _log, reply = self._request_reply(
             {"op": "reverify", "assignment": name, "notebook": str(notebook),
-             "timeout": timeout, "memory_mb": memory_mb}, timeout * 20)
+             "timeout": timeout, "memory_mb": memory_mb, "isolated": self.isolated,
+             "call_timeouts": call_timeouts or {}},
+            timeout * 20)
         return reply["results"] if status == "ok" else None
 
     def close(self):
@@ -216,7 +281,8 @@ class Worker:
         with open(folder / "stderr", "ab") as stderr:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "convlab.classroom.worker", str(self.course_dir),
-                 str(int(self.memory_mb))], cwd=self.course_dir, env=nbgrader_env(),
+                 str(int(self.memory_mb))], cwd=self.course_dir,
+                env=nbgrader_env(self.jupyter_path),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 text=True, start_new_session=True)
 

@@ -4,7 +4,7 @@
     convlab doctor                                  is this machine ready for the course?
     convlab assignments build [NAME...]             generate the student versions
     convlab demo-class NAME                         a sample class in submitted/
-    convlab grade NAME [--jobs N]                   autograde, feedback, grades.csv, report
+    convlab grade NAME [--jobs N] [--no-isolation]  autograde, feedback, grades.csv, report
     convlab bench [--output docs/benchmarks.md]     layer benchmarks vs PyTorch
 
 (``python -m convlab`` is the same command.) The Makefile's targets call
@@ -105,10 +105,15 @@ def build_parser():
     add_course_dir(p)
     p.add_argument("--jobs", type=int, default=1,
                    help=_("submissions graded at the same time (default 1)"))
-    p.add_argument("--timeout", type=int, default=120,
-                   help=_("seconds allowed for one submission (default 120)"))
+    p.add_argument("--timeout", type=int, default=None,
+                   help=_("seconds allowed for one cell of a notebook, and for one call of "
+                          "a student's function when it is checked again (default: each "
+                          "cell 20 times what the solution takes, at least 10 s)"))
     p.add_argument("--memory-mb", type=int, default=4096,
                    help=_("memory allowed for one submission, in MB (default 4096)"))
+    p.add_argument("--no-isolation", action="store_true",
+                   help=_("run the students' code without a sandbox, with your rights "
+                          "(only where bubblewrap cannot run; see docs/instructors.md)"))
     p.set_defaults(run=grade)
 
     p = commands.add_parser("demo-class", help=_("fill submitted/ with a sample class to "

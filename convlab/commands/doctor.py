@@ -1,7 +1,8 @@
 """``convlab doctor``: is this machine ready for the course?
 
 Checks Python and the packages the course needs, the JupyterLab extensions
-(widgets, nbgrader), the GPU and the datasets, prints one line per check,
+(widgets, nbgrader), the GPU, whether grading can isolate students' code
+(bubblewrap) and the datasets, prints one line per check,
 and exits non-zero when something required is missing.
 """
 import logging
@@ -107,6 +108,20 @@ def cupy_version():
     return None
 
 
+def check_isolation():
+    """Whether ``convlab grade`` can seal students' code off (bubblewrap).
+    Optional: only an instructor grading a class needs it."""
+    from convlab.classroom import isolation
+
+    usable, detail = isolation.available()
+    if usable:
+        return (_("isolation"), OK, _("{how}: convlab grade runs students' code sealed "
+                                      "off from the course").format(how=detail))
+    return (_("isolation"), OPTIONAL, _("{reason}: convlab grade refuses to grade "
+                                        "without it unless told --no-isolation (only "
+                                        "instructors need it)").format(reason=detail))
+
+
 def check_datasets():
     from convlab import data
     rows = []
@@ -129,6 +144,7 @@ def collect():
         + [check_package(p, required=False, hint=h) for p, h in OPTIONAL_PACKAGES.items()],
         _("JupyterLab"): check_lab_extensions() + check_server_extensions(),
         _("GPU"): [check_gpu()],
+        _("Grading"): [check_isolation()],
         _("Datasets"): check_datasets(),
     }
 

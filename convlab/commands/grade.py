@@ -35,8 +35,9 @@ def grade_command(args):
         start = time.perf_counter()
         outcome = grade(args.name, course_dir=course_dir,
                         jobs=getattr(args, "jobs", 1) or 1,
-                        timeout=getattr(args, "timeout", 120) or 120,
-                        memory_mb=getattr(args, "memory_mb", 4096) or 4096)
+                        timeout=getattr(args, "timeout", None),
+                        memory_mb=getattr(args, "memory_mb", 4096) or 4096,
+                        isolated=not getattr(args, "no_isolation", False))
     except ClassroomError as error:
         print(error, file=sys.stderr)
         return 1
