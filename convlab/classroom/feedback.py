@@ -1,4 +1,5 @@
-"""Feedback that tells students how the hidden tests went without showing them.
+"""Feedback that tells students how the hidden tests went without showing them,
+and autograding where a warning costs no points.
 
 nbgrader's feedback is the autograded notebook as HTML, so out of the box
 it shows the source of the hidden tests (``### BEGIN HIDDEN TESTS`` ...)
@@ -19,6 +20,15 @@ autograded test cell:
 The notes live in ``autograded/<student>/<assignment>/.convlab_grading.json``
 (``write_notes``/``read_notes``): a dot file, so nbgrader does not copy it
 into the feedback folder.
+
+``StderrToStdout`` is an nbconvert preprocessor that nbgrader_config.py
+puts after nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
+nbgrader gives 0 points to a test cell with any output on stderr, so a
+correct function that triggers a NumPy RuntimeWarning or calls
+``warnings.warn`` would lose the points of its test. It turns every stderr
+stream of a code cell into a stdout stream with the same text, so the
+student still sees the warning and only an error (a failed assertion, an
+exception) costs points.
 """
 import json
 import re
@@ -160,3 +170,24 @@ class HideHiddenTests(Preprocessor):
                                         notes["cells"][meta["grade_id"]]))
         nb.cells = cells
         return nb, resources
+
+
+class StderrToStdout(Preprocessor):
+    """Autograding where output on stderr costs no points (see the module doc).
+
+    Runs in nbgrader's autograde after ``Execute`` and ``IgnorePattern``
+    (which removes the stderr lines an instructor configured it to remove):
+    in every code cell, each ``stream`` output named "stderr" becomes one
+    named "stdout" with the same text. Errors (``error`` outputs) are left
+    as they are, so a failed assertion or an exception still costs the
+    points of its cell.
+    """
+    # nbgrader registers configured preprocessors without enabling them.
+    enabled = Bool(True, help="keep stderr output without costing points").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+        return cell, resources
