@@ -23,8 +23,23 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE / CÂU TRẢ LỜI CỦA BẠN"
 
+# Output on stderr (a NumPy RuntimeWarning, warnings.warn, print(...,
+# file=sys.stderr)) costs no points: nbgrader would give 0 to its test cell.
+# nbgrader's own list, convlab's StderrToStdout after Execute and
+# IgnorePattern (which only looks at stderr).
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "convlab.classroom.feedback.StderrToStdout",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback shows whether the hidden tests passed, with the hint, never their
-# source (convlab/grading/feedback.py); nbgrader's own two come first.
+# source (convlab/classroom/feedback.py); nbgrader's own two come first.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -73,13 +73,36 @@ def test_a_cell_without_hidden_tests_is_left_readable():
 
 
 def test_notes_round_trip_and_missing_notes(tmp_path):
-    assert feedback.read_notes(tmp_path) == {"comments": [], "cells": {}, "lowered": []}
-    feedback.write_notes(tmp_path, ["crashed"], {"test_f": ["set to 0"]}, ["test_f"])
-    assert feedback.read_notes(tmp_path) == {"comments": ["crashed"],
-                                             "cells": {"test_f": ["set to 0"]},
-                                             "lowered": ["test_f"]}
-    (tmp_path / feedback.NOTES_FILE).write_text("{not json")
-    assert feedback.read_notes(tmp_path)["comments"] == []
+    folder = tmp_path / "autograded" / "ana" / "a2"
+    assert feedback.read_notes(folder) == {"comments": [], "cells": {}, "lowered": []}
+    path = feedback.write_notes(folder, ["crashed"], {"test_f": ["set to 0"]}, ["test_f"])
+    assert feedback.read_notes(folder) == {"comments": ["crashed"],
+                                           "cells": {"test_f": ["set to 0"]},
+                                           "lowered": ["test_f"]}
+    path.write_text("{not json")
+    assert feedback.read_notes(folder)["comments"] == []
+
+
+def test_notes_are_kept_where_nbgrader_does_not_replace_them(tmp_path):
+    # nbgrader autograde --force replaces autograded/<student>/<assignment>/.
+    folder = tmp_path / "autograded" / "ana" / "a2"
+    path = feedback.write_notes(folder, ["crashed"])
+    assert path == tmp_path / ".convlab" / "notes" / "a2" / "ana.json"
+    assert not folder.exists()
+    relative = feedback.notes_path(Path("autograded") / "ana" / "a2")
+    assert relative == Path(".convlab") / "notes" / "a2" / "ana.json"
+    with pytest.raises(ValueError, match="autograded/<student>/<assignment>"):
+        feedback.write_notes(tmp_path / "ana" / "a2", ["crashed"])
+
+
+def test_notes_of_earlier_versions_are_still_read(tmp_path):
+    folder = tmp_path / "autograded" / "ana" / "a2"
+    folder.mkdir(parents=True)
+    (folder / feedback.OLD_NOTES_FILE).write_text(
+        '{"comments": ["old"], "cells": {}, "lowered": ["test_f"]}')
+    assert feedback.read_notes(folder)["lowered"] == ["test_f"]
+    feedback.write_notes(folder, ["new"])          # the new place wins
+    assert feedback.read_notes(folder)["comments"] == ["new"]
 
 
 def test_the_preprocessor_adds_the_notes(tmp_path, monkeypatch):
@@ -167,3 +190,40 @@ def test_every_hostile_submission_is_built_from_the_solution():
         for text in files.values():
             compile(text, student, "exec")
     assert nbformat.writes(solution) == before
+
+
+def test_a_lowered_score_is_never_shown_as_passed():
+    # GetGrades puts the gradebook's score and points into the cell's metadata.
+    cell = graded_cell()                         # no error: the tests passed in the kernel
+    cell.metadata["nbgrader"].update(score=0.0, points=2.0)
+    assert feedback.lowered(cell)
+    assert feedback.hide_hidden_tests(cell) == ("passed", "passed")
+    summary = cell.outputs[-1]["text"]
+    assert "passed" not in summary
+    assert summary.startswith("Points set to 0 of 2 by the instructor or by convlab grade's "
+                              "re-verification")
+    assert "### 2 hidden test lines, not shown" in cell.source
+
+    full = graded_cell()
+    full.metadata["nbgrader"].update(score=2.0, points=2.0)
+    failed = graded_cell(error(5))
+    failed.metadata["nbgrader"].update(score=0.0, points=2.0)
+    assert not feedback.lowered(full) and not feedback.lowered(failed)
+    assert not feedback.lowered(graded_cell())  # no score: not from the gradebook
+    feedback.hide_hidden_tests(full)
+    feedback.hide_hidden_tests(failed)
+    assert "Visible tests: passed. Hidden tests: passed." in full.outputs[-1]["text"]
+    assert "Hidden tests: failed." in failed.outputs[-1]["text"]
+
+
+def test_the_notes_of_a_test_go_once_its_points_are_given_back(tmp_path, monkeypatch):
+    folder = tmp_path / "autograded" / "ana" / "a2"
+    feedback.write_notes(folder, [], {"test_f": ["points set to 0"]}, ["test_f"])
+    monkeypatch.chdir(tmp_path)
+    resources = {"nbgrader": {"student": "ana", "assignment": "a2"}}
+    for score, notes in ((0.0, 1), (2.0, 0)):
+        cell = graded_cell()
+        cell.metadata["nbgrader"].update(score=score, points=2.0)
+        out, _ = feedback.HideHiddenTests().preprocess(
+            nbformat.v4.new_notebook(cells=[cell]), resources)
+        assert sum("points set to 0" in c.source for c in out.cells) == notes

@@ -1,4 +1,5 @@
-"""Feedback that tells students how the hidden tests went without showing them.
+"""Feedback that tells students how the hidden tests went without showing them,
+and autograding where a warning costs no points.
 
 nbgrader's feedback is the autograded notebook as HTML, so out of the box
 it shows the source of the hidden tests (``### BEGIN HIDDEN TESTS`` ...)
@@ -11,14 +12,28 @@ autograded test cell:
 - the hidden lines are replaced by one line saying how many there were;
 - an error keeps its type and message (the hint) but loses its traceback;
 - a summary says whether the visible and the hidden tests passed, failed,
-  or were not run (an error before the hidden part stops the cell);
+  or were not run (an error before the hidden part stops the cell), or,
+  when the gradebook gave the cell fewer points although it ran without an
+  error, that its points were set lower;
 - the notes of ``convlab grade`` are added: a test whose points were taken
   back by the re-verification, a cell that crashed the kernel or ran past
   the time limit and was skipped.
 
-The notes live in ``autograded/<student>/<assignment>/.convlab_grading.json``
-(``write_notes``/``read_notes``): a dot file, so nbgrader does not copy it
-into the feedback folder.
+The notes live in ``.convlab/notes/<assignment>/<student>.json`` of the
+course directory (``write_notes``/``read_notes``), outside the folders that
+nbgrader's commands replace: after ``nbgrader autograde --force`` and
+``nbgrader generate_feedback`` the feedback still has them. And whatever the
+notes say, a test cell whose score in the gradebook is below its points
+although it ran without an error says so, instead of "passed".
+
+``StderrToStdout`` is an nbconvert preprocessor that nbgrader_config.py
+puts after nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
+nbgrader gives 0 points to a test cell with any output on stderr, so a
+correct function that triggers a NumPy RuntimeWarning or calls
+``warnings.warn`` would lose the points of its test. It turns every stderr
+stream of a code cell into a stdout stream with the same text, so the
+student still sees the warning and only an error (a failed assertion, an
+exception) costs points.
 """
 import json
 import re
@@ -30,7 +45,8 @@ from traitlets import Bool
 
 from convlab.i18n import _
 
-NOTES_FILE = ".convlab_grading.json"
+NOTES_DIR = Path(".convlab") / "notes"   # in the course directory
+OLD_NOTES_FILE = ".convlab_grading.json"   # in autograded/<student>/<assignment>/
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # IPython 8 names the cell's frame "Cell In[12], line 5"; older ones
@@ -39,26 +55,45 @@ _CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
 _OLD_CELL_LINE = re.compile(r"^-+> (\d+)", re.MULTILINE)
 
 
+def notes_path(folder):
+    """Where the notes of a submission are kept, given its autograded folder
+    ``folder`` = <course>/autograded/<student>/<assignment> (absolute or
+    relative to the course): <course>/.convlab/notes/<assignment>/<student>.json,
+    outside the folders that nbgrader's commands replace."""
+    folder = Path(folder)
+    if len(folder.parts) < 3 or folder.parent.parent.name != "autograded":
+        raise ValueError(f"{folder} is not an autograded/<student>/<assignment> folder")
+    course = folder.parent.parent.parent
+    return course / NOTES_DIR / folder.name / f"{folder.parent.name}.json"
+
+
 def write_notes(folder, comments=(), cells=None, lowered=()):
-    """Save the notes of one submission: ``comments`` about the whole
-    notebook, ``cells`` = {grade_id: [messages]} about test cells, and the
-    grade_ids whose points the re-verification took back (``lowered``: the
-    next ``convlab grade`` gives them back before it re-verifies again)."""
+    """Save the notes of the submission whose autograded folder is ``folder``
+    (see ``notes_path``): ``comments`` about the whole notebook, ``cells`` =
+    {grade_id: [messages]} about test cells, and the grade_ids whose points
+    the re-verification took back (``lowered``: the next ``convlab grade``
+    gives them back before it re-verifies again). Returns the file's path."""
     notes = {"comments": list(comments),
              "cells": {k: list(v) for k, v in (cells or {}).items()},
              "lowered": list(lowered)}
-    path = Path(folder) / NOTES_FILE
+    path = notes_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(notes, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
 
 def read_notes(folder):
-    """The notes saved by ``write_notes`` (empty when there are none)."""
-    path = Path(folder) / NOTES_FILE
-    try:
-        notes = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        notes = {}
+    """The notes saved by ``write_notes`` for the submission whose autograded
+    folder is ``folder``; the notes file of earlier versions of convlab
+    inside that folder when there are none; empty notes when neither is
+    there (or they cannot be read)."""
+    notes = {}
+    for path in (notes_path(folder), Path(folder) / OLD_NOTES_FILE):
+        try:
+            notes = json.loads(path.read_text(encoding="utf-8"))
+            break
+        except (OSError, ValueError):
+            continue
     return {"comments": list(notes.get("comments", [])),
             "cells": dict(notes.get("cells", {})),
             "lowered": list(notes.get("lowered", []))}
@@ -83,11 +118,26 @@ def failing_line(error):
     return int(found.group(1)) if found else None
 
 
+def lowered(cell):
+    """Whether the gradebook gave the test cell ``cell`` fewer points than it is
+    worth although it ran without an error: its score was set by hand (the
+    instructor, or convlab grade's re-verification). The score and the points
+    are those nbgrader's GetGrades puts in the cell's nbgrader metadata; a
+    cell without them is not lowered."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("score") is None or meta.get("points") is None:
+        return False
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    return not errors and float(meta["score"]) < float(meta["points"]) - 1e-9
+
+
 def hide_hidden_tests(cell):
     """Rewrite one autograded test cell in place (see the module doc).
-    Returns (visible, hidden): each "passed", "failed" or "not run"; hidden
-    is None when the cell has no hidden block or the error does not say
-    which part failed (then visible is the verdict of the whole cell)."""
+    Returns (visible, hidden), what the cell's outputs say: each "passed",
+    "failed" or "not run"; hidden is None when the cell has no hidden block
+    or the error does not say which part failed (then visible is the verdict
+    of the whole cell). The summary added to the cell says them, unless the
+    cell is ``lowered``: then it says that its points were set lower."""
     block = hidden_lines(cell.source)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     line = failing_line(errors[0]) if errors else None
@@ -114,11 +164,16 @@ def hide_hidden_tests(cell):
         error["traceback"] = [message.rstrip(": ")]
 
     words = {"passed": _("passed"), "failed": _("failed"), "not run": _("not run")}
-    if hidden is None:
+    if lowered(cell):
+        # "passed" beside fewer points than the test is worth would be a lie.
+        meta = cell.metadata["nbgrader"]
+        summary = _("Points set to {score:g} of {points:g} by the instructor or by convlab "
+                    "grade's re-verification, although this cell ran without an "
+                    "error.").format(score=float(meta["score"]), points=float(meta["points"]))
+    elif hidden is None:
         summary = _("Tests: {verdict}.").format(verdict=words[visible])
     else:
         summary = _("Visible tests: {visible}.").format(visible=words[visible])
-    if hidden is not None:
         summary += " " + _("Hidden tests: {hidden}.").format(hidden=words[hidden])
     if hidden == "failed":
         summary += " " + _("The message above is the hint of the hidden test that failed.")
@@ -135,17 +190,20 @@ def _note_cell(title, messages):
 class HideHiddenTests(Preprocessor):
     """nbgrader feedback without the hidden tests' source (see the module doc).
 
-    Runs after nbgrader's GetGrades, from the course directory (nbgrader
-    changes into it before converting), where it finds the notes of
-    ``convlab grade`` under autograded/.
+    Runs after nbgrader's GetGrades (which puts each cell's score and points
+    in its metadata), from the course directory (nbgrader changes into it
+    before converting), where it finds the notes of ``convlab grade``.
     """
     # nbgrader registers configured preprocessors without enabling them.
     enabled = Bool(True, help="hide the hidden tests in the feedback").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
-        notes = read_notes(Path("autograded") / str(info.get("student", ""))
-                           / str(info.get("assignment", "")))
+        if info.get("student") and info.get("assignment"):
+            notes = read_notes(Path("autograded") / str(info["student"])
+                               / str(info["assignment"]))
+        else:
+            notes = {"comments": [], "cells": {}}
         cells = []
         if notes["comments"]:
             cells.append(_note_cell(_("Notes from the grader"), notes["comments"]))
@@ -155,8 +213,32 @@ class HideHiddenTests(Preprocessor):
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
             hide_hidden_tests(cell)
-            if notes["cells"].get(meta.get("grade_id")):
+            # The notes say the points were taken back: not once they are given back.
+            score, points = meta.get("score"), meta.get("points")
+            given_back = score is not None and points is not None and score >= points
+            if notes["cells"].get(meta.get("grade_id")) and not given_back:
                 cells.append(_note_cell(_("Re-verification of this test"),
                                         notes["cells"][meta["grade_id"]]))
         nb.cells = cells
         return nb, resources
+
+
+class StderrToStdout(Preprocessor):
+    """Autograding where output on stderr costs no points (see the module doc).
+
+    Runs in nbgrader's autograde after ``Execute`` and ``IgnorePattern``
+    (which removes the stderr lines an instructor configured it to remove):
+    in every code cell, each ``stream`` output named "stderr" becomes one
+    named "stdout" with the same text. Errors (``error`` outputs) are left
+    as they are, so a failed assertion or an exception still costs the
+    points of its cell.
+    """
+    # nbgrader registers configured preprocessors without enabling them.
+    enabled = Bool(True, help="keep stderr output without costing points").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+        return cell, resources

@@ -36,7 +36,7 @@ Nothing in submitted/ is written by ``grade``.
 """
 import queue
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -86,11 +86,19 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
     (convlab.classroom.isolation); when they cannot run here, ClassroomError
     says why, unless isolated is False.
 
-    Returns {student: {"score", "max_score", "ok", "comment", "seconds",
-    "late", "grades", "lowered"}}: max_score is the autograded points
-    (manually graded cells are not counted); a student whose autograde failed
-    has ok False, a comment and score 0; "lowered" lists the tests whose
-    points the re-verification took back.
+    ``progress``, when given, is called as ``progress(student, result)`` each
+    time a student's autograde and re-verification are done, in the order
+    they finish; result has "ok", "seconds" and "comments" (see below).
+
+    Returns {student: {"autograded", "manual", "total", "max_autograded",
+    "max_manual", "max_total", "to_grade", "ok", "comment", "comments",
+    "seconds", "late", "grades", "lowered"}}: the points of the autograded
+    test cells, of the cells graded by hand (written answers: 0 until graded
+    in the Formgrader; "to_grade" lists those not graded yet) and their sum,
+    with the maximum of each; "score" and "max_score" are the autograded
+    ones. A student whose autograde failed has ok False, a comment and no
+    autograded points; "lowered" lists the tests whose points the
+    re-verification took back.
     """
     course_dir = Path(course_dir).resolve()
     source, _released = notebook_paths(name, course_dir)
@@ -138,16 +146,15 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
 
         outcome = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {s: pool.submit(_grade_one, name, s, course_dir, limits, memory_mb,
-                                      workers)
+            futures = {pool.submit(_grade_one, name, s, course_dir, limits, memory_mb,
+                                   workers): s
                        for s in who}
-            for student, future in futures.items():
+            for future in as_completed(futures):   # reported as they finish
+                student = futures[future]
                 outcome[student] = future.result()
                 if progress:
-                    o = outcome[student]
-                    progress(f"{student}: {'graded' if o['ok'] else 'FAILED'} in "
-                             f"{o['seconds']:.1f} s"
-                             + "".join(f" ({c})" for c in o["comments"]))
+                    progress(student, outcome[student])
+        outcome = {student: outcome[student] for student in who}
 
         # The gradebook is written by one thread: lower, note, then feedback.
         for student in who:
@@ -178,12 +185,17 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
             worker.close()
 
     table = gradebook_table(name, course_dir)
+    nothing = {"autograded": 0.0, "manual": 0.0, "total": 0.0, "score": 0.0, "grades": {},
+               "to_grade": [], "late": False}
     for student in who:
         o = outcome[student]
-        o.update(table["students"].get(student, {"score": 0.0, "grades": {}, "late": False}))
-        o["max_score"] = table["max_score"]
+        o.update(table["students"].get(student, nothing))
+        for key in ("max_autograded", "max_manual", "max_total", "max_score"):
+            o[key] = table[key]
         if not o["ok"]:
-            o["score"] = 0.0
+            # No autograded points; the grades given by hand stay.
+            o["autograded"] = o["score"] = 0.0
+            o["total"] = o["manual"]
         o["comment"] = " ".join(o["comments"] + [
             _("re-verification set {test} to 0").format(test=g) for g in o["lowered"]])
     write_report(name, course_dir, table, outcome)
