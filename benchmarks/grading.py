@@ -1,25 +1,30 @@
 """Grading a class: `convlab grade --jobs N` against plain sequential nbgrader.
 
-    python benchmarks/grading.py [--students 30] [--jobs 2] [--output docs/benchmarks.md]
+    python benchmarks/grading.py [--students 30] [--loopers 3] [--jobs 2]
+                                 [--output docs/benchmarks.md]
 
 (`make bench-grading`.) In a scratch copy of the course holding
-a2_convolution, a class of honest students (the demo class: correct, late,
-blank and one student per typical mistake, repeated up to --students) is
-graded three times in one run, each from the same state (``registered``:
-the assignment in a new gradebook, nothing graded):
+a2_convolution, two classes of --students submissions are graded, each run
+from the same state (``registered``: the assignment in a new gradebook and
+its time limits calibrated, as `convlab assignments build` leaves them,
+nothing graded):
 
-1. ``nbgrader autograde a2_convolution`` alone: one process, the students
-   one after the other (the peer);
-2. ``convlab grade --jobs 1``;
-3. ``convlab grade --jobs N``.
+- an honest class (the demo class: correct, late, blank and one student
+  per typical mistake, repeated): ``nbgrader autograde a2_convolution``
+  alone, one process, the students one after the other (the peer, with the
+  course's nbgrader_config.py); ``convlab grade --jobs 1``, isolated and
+  with ``--no-isolation`` (what isolation costs); ``convlab grade --jobs N``;
+- the same class with --loopers of its students replaced by submissions
+  whose conv_backward_naive never returns: the peer, and ``convlab grade
+  --jobs N`` with its defaults.
 
-convlab grade does more than the peer: the memory limit, the re-verification
-of every submission in a sandbox, the feedback, grades.csv and the report.
-The figures are its whole time, and, to compare like with like, the time of
-its autograde + re-verification phase (everything before the feedback).
-Scores must be identical in all three runs (an honest class: nothing for the
-re-verification to correct). The result replaces the "## Grading a class"
-section of --output (``benchmarks.markdown.write_sections``).
+convlab grade does more than the peer: isolation, the memory limit, the
+re-verification of every submission in a sandbox, the feedback, grades.csv
+and the report. The figures are its whole time, and, to compare like with
+like, the time of its autograde + re-verification phase (everything before
+the feedback). Scores must be identical in every run. The result replaces
+the "## Grading a class" section of --output
+(``benchmarks.markdown.write_sections``).
 """
 import argparse
 import datetime
@@ -38,14 +43,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # run as a script: `python benchmarks/grading.py`
 
 from benchmarks.markdown import write_sections  # noqa: E402
-from convlab.classroom import demo_class, grade  # noqa: E402
+from convlab.classroom import demo_class, grade, time_limits  # noqa: E402
 from convlab.classroom.report import gradebook_table  # noqa: E402
 NAME = "a2_convolution"
 SECTION = "## Grading a class"
 
 
-def make_course(folder, students):
-    """A course with a2_convolution and `students` honest submissions."""
+def looper(solution):
+    """The solution, but conv_backward_naive never returns."""
+    return demo_class.with_mistake(solution, "conv_backward_naive",
+                                   "x, w, b, stride, pad = cache",
+                                   "x, w, b, stride, pad = cache\n    while True:\n"
+                                   "        pass")
+
+
+def make_course(folder, students, loopers=0):
+    """A course with a2_convolution and `students` submissions, the last
+    `loopers` of them never ending."""
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     for part in ("solutions", "assignments"):
@@ -60,13 +74,18 @@ def make_course(folder, students):
     copies = students - (len(kinds) + 1)
     extra = {f"{kind}_{i // len(kinds) + 2}": kinds[kind]
              for i, kind in zip(range(copies), list(kinds) * students)}
+    for name in list(extra)[len(extra) - loopers:]:
+        extra[f"looper_{name}"] = looper(solution)
+        del extra[name]
     who = demo_class.demo_class(NAME, folder, extra=extra)
+    time_limits.calibrate(NAME, folder)
     return who
 
 
 def reset(course):
     """Back to an empty gradebook: nothing graded yet."""
-    for part in ("gradebook.db", "autograded", "feedback", "grades.csv", "reports"):
+    for part in ("gradebook.db", "autograded", "feedback", "grades.csv", "reports",
+                 ".convlab/notes"):
         path = course / part
         if path.is_dir():
             shutil.rmtree(path)
@@ -105,8 +124,9 @@ def plain_nbgrader(course):
     return seconds, {s: r["score"] for s, r in table.items()}
 
 
-def convlab_grade(course, jobs):
-    """(whole seconds, autograde + re-verification seconds, scores)."""
+def convlab_grade(course, jobs, isolated=True):
+    """(whole seconds, autograde + re-verification seconds, scores), with
+    convlab grade's defaults (calibrated time limits)."""
     registered(course)
     phases = {}
     original = grade.lower_inflated
@@ -120,72 +140,113 @@ def convlab_grade(course, jobs):
     grade.lower_inflated = timed_lower
     try:
         start = time.perf_counter()
-        result = grade.grade(NAME, course, jobs=jobs, timeout=300)
+        result = grade.grade(NAME, course, jobs=jobs, isolated=isolated)
         seconds = time.perf_counter() - start
     finally:
         grade.lower_inflated = original
     return seconds, phases["graded"] - start, {s: r["score"] for s, r in result.items()}
 
 
-def report(students, jobs, plain, sequential, parallel):
-    (p_s, p_scores), (s_s, s_phase, s_scores), (j_s, j_phase, j_scores) = (
-        plain, sequential, parallel)
-    same = p_scores == s_scores == j_scores
+def row(label, students, seconds, phase):
+    return (f"| {label} | {seconds:.1f} | {phase:.1f} | {60 * students / seconds:.1f} |")
+
+
+def report(students, loopers, jobs, honest, looping):
+    """The Markdown section; (text, whether the scores agree)."""
+    plain, isolated_1, open_1, parallel = honest
+    plain_l, parallel_l = looping
+    same = plain[-1] == isolated_1[-1] == open_1[-1] == parallel[-1]
+    same_l = plain_l[-1] == parallel_l[-1]
+    header = ["| run | whole command (s) | autograde + re-verification (s) | "
+              "students per minute |", "|---|---|---|---|"]
+    peer = f"`nbgrader autograde {NAME}` (sequential, the peer)"
     lines = [
         SECTION, "",
         f"Made by `make bench-grading` (`python benchmarks/grading.py`): {students} "
-        f"submissions of {NAME} (the demo class repeated: honest students, each typical "
-        "mistake, blank), graded three times in one run, each from the same state: "
-        "the assignment registered in a new gradebook (`nbgrader generate_assignment`, "
-        "untimed), nothing graded. convlab grade registers the assignment again "
-        "(timed); the peer does not.",
+        f"submissions of {NAME}, each run from the same state: the assignment "
+        "registered in a new gradebook (`nbgrader generate_assignment`) and its time "
+        "limits calibrated (`convlab assignments build` does both; untimed), nothing "
+        "graded. convlab grade uses its defaults: students' code isolated in "
+        "bubblewrap, each cell's time limit 20x the solution's (at least 10 s); the "
+        "peer, nbgrader with the course's nbgrader_config.py (120 s per cell).",
         "",
         f"- date: {datetime.date.today()}; {platform.machine()}, {os.cpu_count()} CPUs "
         f"seen, Python {platform.python_version()}",
         "",
-        "| run | whole command (s) | autograde + re-verification (s) | "
-        "students per minute |",
-        "|---|---|---|---|",
-        f"| `nbgrader autograde {NAME}` (sequential, the peer) | {p_s:.1f} | {p_s:.1f} | "
-        f"{60 * students / p_s:.1f} |",
-        f"| `convlab grade --jobs 1` | {s_s:.1f} | {s_phase:.1f} | "
-        f"{60 * students / s_s:.1f} |",
-        f"| `convlab grade --jobs {jobs}` | {j_s:.1f} | {j_phase:.1f} | "
-        f"{60 * students / j_s:.1f} |",
+        "An honest class (the demo class repeated):",
+        "",
+        *header,
+        f"| {peer} | {plain[0]:.1f} | {plain[0]:.1f} | {60 * students / plain[0]:.1f} |",
+        row("`convlab grade --jobs 1`", students, *isolated_1[:2]),
+        row("`convlab grade --jobs 1 --no-isolation`", students, *open_1[:2]),
+        row(f"`convlab grade --jobs {jobs}`", students, *parallel[:2]),
         "",
         f"- throughput of `convlab grade --jobs {jobs}` over plain sequential nbgrader: "
-        f"**{p_s / j_phase:.2f}x** for autograde + re-verification, "
-        f"**{p_s / j_s:.2f}x** for the whole command (feedback, grades.csv and the "
-        "report included) (target >= 1.7x)",
-        f"- `--jobs {jobs}` over `--jobs 1`: {s_s / j_s:.2f}x (whole command)",
-        f"- identical scores in the three runs: **{'yes' if same else 'NO'}**",
+        f"**{plain[0] / parallel[1]:.2f}x** for autograde + re-verification, "
+        f"**{plain[0] / parallel[0]:.2f}x** for the whole command (feedback, grades.csv "
+        "and the report included) (target >= 2x)",
+        f"- what isolation costs: {(isolated_1[0] - open_1[0]) / students:+.2f} s per "
+        f"student (`--jobs 1`, whole command, isolated minus --no-isolation)",
+        f"- identical scores in the four runs: **{'yes' if same else 'NO'}**",
+        "",
+        f"The same class with {loopers} submissions whose `conv_backward_naive` never "
+        "returns:",
+        "",
+        *header,
+        f"| {peer} | {plain_l[0]:.1f} | {plain_l[0]:.1f} | "
+        f"{60 * students / plain_l[0]:.1f} |",
+        row(f"`convlab grade --jobs {jobs}`", students, *parallel_l[:2]),
+        "",
+        f"- throughput over plain sequential nbgrader: **{plain_l[0] / parallel_l[1]:.2f}x** "
+        f"for autograde + re-verification, **{plain_l[0] / parallel_l[0]:.2f}x** for the "
+        "whole command (target >= 3x)",
+        f"- identical scores in both runs: **{'yes' if same_l else 'NO'}**",
     ]
-    if not same:
-        lines += ["", "Scores that differ (nbgrader, jobs 1, jobs N): " + ", ".join(
-            f"{s}: {p_scores.get(s)}, {s_scores.get(s)}, {j_scores.get(s)}"
-            for s in sorted(set(p_scores) | set(s_scores) | set(j_scores))
-            if not p_scores.get(s) == s_scores.get(s) == j_scores.get(s))]
-    return "\n".join(lines) + "\n", same
+    for title, runs in (("honest class", (plain, isolated_1, open_1, parallel)),
+                        ("class with loopers", (plain_l, parallel_l))):
+        scores = [r[-1] for r in runs]
+        differ = sorted(s for s in set().union(*scores)
+                        if len({r.get(s) for r in scores}) > 1)
+        if differ:
+            lines += ["", f"Scores that differ ({title}): " + ", ".join(
+                f"{s}: {[r.get(s) for r in scores]}" for s in differ)]
+    return "\n".join(lines) + "\n", same and same_l
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30, help="class size (default 30)")
+    parser.add_argument("--loopers", type=int, default=3,
+                        help="never-ending submissions in the second class (default 3)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs (default 2)")
     parser.add_argument("--output", type=Path, help="write the section into this file")
     args = parser.parse_args(argv)
-    if args.students < 8:
-        parser.error(f"--students must be at least 8 (the demo class), got {args.students}")
+    if args.students < 8 + args.loopers:
+        parser.error(f"--students must be at least 8 (the demo class) + --loopers, got "
+                     f"{args.students}")
     with tempfile.TemporaryDirectory(prefix="convlab-bench-grading-") as scratch:
-        course = Path(scratch) / "course"
+        course = Path(scratch) / "honest"
         who = make_course(course, args.students)
         print(f"{len(who)} submissions; nbgrader autograde (sequential) ...", flush=True)
         plain = plain_nbgrader(course)
         print(f"  {plain[0]:.1f} s; convlab grade --jobs 1 ...", flush=True)
-        sequential = convlab_grade(course, 1)
-        print(f"  {sequential[0]:.1f} s; convlab grade --jobs {args.jobs} ...", flush=True)
+        isolated_1 = convlab_grade(course, 1)
+        print(f"  {isolated_1[0]:.1f} s; convlab grade --jobs 1 --no-isolation ...",
+              flush=True)
+        open_1 = convlab_grade(course, 1, isolated=False)
+        print(f"  {open_1[0]:.1f} s; convlab grade --jobs {args.jobs} ...", flush=True)
         parallel = convlab_grade(course, args.jobs)
-        text, same = report(len(who), args.jobs, plain, sequential, parallel)
+        print(f"  {parallel[0]:.1f} s", flush=True)
+
+        course = Path(scratch) / "loopers"
+        make_course(course, args.students, loopers=args.loopers)
+        print(f"with {args.loopers} loopers: nbgrader autograde (sequential) ...", flush=True)
+        plain_l = plain_nbgrader(course)
+        print(f"  {plain_l[0]:.1f} s; convlab grade --jobs {args.jobs} ...", flush=True)
+        parallel_l = convlab_grade(course, args.jobs)
+        print(f"  {parallel_l[0]:.1f} s", flush=True)
+        text, same = report(len(who), args.loopers, args.jobs,
+                            (plain, isolated_1, open_1, parallel), (plain_l, parallel_l))
     print(text)
     if args.output:
         write_sections(args.output, text)
