@@ -6,6 +6,8 @@
     convlab demo-class NAME                         a sample class in submitted/
     convlab grade NAME [--jobs N] [--no-isolation]  autograde, feedback, grades.csv, report
     convlab bench [--output docs/benchmarks.md]     layer benchmarks vs PyTorch
+    convlab setup student|instructor                nbgrader's tools for one role
+    convlab hub setup|add-student|start|teardown    a course on JupyterHub, one machine
 
 (``python -m convlab`` is the same command.) The Makefile's targets call
 these; they hold no logic of their own.
@@ -55,6 +57,16 @@ def demo_class(args):
 
 def bench(args):
     from convlab.commands.bench import command
+    return command(args)
+
+
+def setup(args):
+    from convlab.commands.setup import command
+    return command(args)
+
+
+def hub(args):
+    from convlab.commands.hub import command
     return command(args)
 
 
@@ -125,6 +137,19 @@ def build_parser():
     p.add_argument("--hostile", action="store_true",
                    help=_("add students who try to fool the grader (a2_convolution)"))
     p.set_defaults(run=demo_class)
+
+    p = commands.add_parser("setup", help=_("switch nbgrader's tools in this environment's "
+                                            "JupyterLab for a student or an instructor"))
+    p.add_argument("role", choices=("student", "instructor"),
+                   help=_("student: the Assignments tab only; instructor: the Formgrader, "
+                          "Create Assignment, the course list and Validate too"))
+    p.set_defaults(run=setup)
+
+    p = commands.add_parser("hub", help=_("a course on one machine: JupyterHub with local "
+                                          "accounts and nbgrader's exchange (as root)"))
+    from convlab.commands.hub import add_arguments as hub_arguments
+    hub_arguments(p)
+    p.set_defaults(run=hub)
 
     p = commands.add_parser("bench", help=_("time the fast layers against PyTorch CPU and "
                                             "a plain GEMM"))

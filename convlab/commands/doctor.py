@@ -18,8 +18,9 @@ OPTIONAL_PACKAGES = {"torch": "make torch", "cupy-cuda12x": "pip install convlab
 # The front-end extensions the course's widgets and assignments need.
 LAB_EXTENSIONS = {"@jupyter-widgets/jupyterlab-manager": "ipywidgets",
                   "@jupyter/nbgrader": "nbgrader"}
-SERVER_EXTENSIONS = ["nbgrader.server_extensions.assignment_list",
-                     "nbgrader.server_extensions.formgrader"]
+SERVER_EXTENSIONS = ["nbgrader.server_extensions.assignment_list"]
+# The instructor's (convlab setup instructor): a student's setup has them off.
+INSTRUCTOR_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader"]
 
 OK, MISSING, OPTIONAL = "ok", "missing", "optional"
 
@@ -69,6 +70,8 @@ def check_lab_extensions():
 
 
 def check_server_extensions():
+    """The server extensions: the Assignments tab's is needed; the
+    Formgrader is the instructor's (``convlab setup instructor``)."""
     try:
         from jupyter_core.paths import jupyter_config_path
         from jupyter_server.extension.serverextension import ExtensionConfigManager
@@ -76,10 +79,15 @@ def check_server_extensions():
             read_config_path=jupyter_config_path()).get_jpserver_extensions()
     except Exception as error:
         return [(name, MISSING, str(error)) for name in SERVER_EXTENSIONS]
-    return [(name, OK, _("enabled")) if enabled.get(name) else
+    rows = [(name, OK, _("enabled")) if enabled.get(name) else
             (name, MISSING, _("not enabled: jupyter server extension enable {name}").format(
                 name=name))
             for name in SERVER_EXTENSIONS]
+    rows += [(name, OK, _("enabled")) if enabled.get(name) else
+             (name, OPTIONAL, _("off (a student's setup): `convlab setup instructor` "
+                                "switches it on"))
+             for name in INSTRUCTOR_SERVER_EXTENSIONS]
+    return rows
 
 
 def check_gpu():
