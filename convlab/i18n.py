@@ -3,7 +3,9 @@
 Messages are looked up in standard gettext catalogs kept in
 ``convlab/locale/<lang>/LC_MESSAGES/convlab.po`` (compiled to ``.mo``).
 Choose the language with ``convlab.set_language("vi")`` or the environment
-variable ``CONVLAB_LANG=vi``.
+variable ``CONVLAB_LANG=vi``. Until one of them chooses, messages are in
+English, and the hints of the assignments' checks come in both languages
+(``chosen_language`` is None), as the course text does.
 """
 import gettext
 import os
@@ -33,12 +35,19 @@ def set_language(language=None):
     _language = language
 
 
-def get_language():
-    """The language messages are shown in now: "en" or "vi"."""
+def chosen_language():
+    """The language chosen with ``set_language`` or ``CONVLAB_LANG``: "en" or
+    "vi"; None when neither chose one (the language is unknown)."""
     if _language is not None:
         return _language
-    from_env = os.environ.get("CONVLAB_LANG", "en").strip().lower()[:2]
-    return from_env if from_env in LANGUAGES else "en"
+    from_env = os.environ.get("CONVLAB_LANG", "").strip().lower()[:2]
+    return from_env if from_env in LANGUAGES else None
+
+
+def get_language():
+    """The language messages are shown in now: "en" or "vi" (English when
+    none was chosen)."""
+    return chosen_language() or "en"
 
 
 def _translation(language):
@@ -48,6 +57,17 @@ def _translation(language):
     return _translations[language]
 
 
+def translate(message, language):
+    """``message`` in ``language`` ("en" or "vi"), whatever language is chosen."""
+    return _translation(language).gettext(message)
+
+
 def _(message):
     """Translate ``message`` into the current language."""
-    return _translation(get_language()).gettext(message)
+    return translate(message, get_language())
+
+
+def N_(message):
+    """Mark ``message`` for the translation catalogs without translating it:
+    it is translated when it is shown (``_`` or ``translate``)."""
+    return message

@@ -1,10 +1,13 @@
-"""course/: the lecture's notebooks run, are committed clean, and are bilingual."""
+"""course/: the lecture's notebooks run, are committed clean, and are bilingual;
+the course's words follow its glossary everywhere students read them."""
+import ast
 import re
 import unicodedata
 from pathlib import Path
 
 import nbformat
 import pytest
+from babel.messages.pofile import read_po
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,18 +23,44 @@ def read(path):
     return nbformat.read(path, as_version=4)
 
 
+# A letter outside ASCII: in this course, a Vietnamese one.
+VIETNAMESE_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
+
+
 def normal(text):
-    return unicodedata.normalize("NFC", text).lower()
+    """NFC, lower case, one space for each run of spaces and line breaks."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower())
 
 
-def languages(notebook):
-    """(English text, Vietnamese text) of a notebook's markdown cells."""
+# Between texts that do not continue each other: no phrase is found across it.
+APART = "\n|\n"
+
+
+def by_language(text, prose=True):
+    """(English, Vietnamese) of text outside a <div lang="vi">: each line is
+    cut at " / " (the course's "English / Tiếng Việt"), and a piece with a
+    Vietnamese letter is Vietnamese. In ``prose``, a line without " / "
+    continues the line before it; in code, every line stands apart."""
+    english, vietnamese = [], []
+    for line in text.splitlines():
+        pieces = line.split(" / ")
+        end = "\n" if prose and len(pieces) == 1 else APART
+        for piece in pieces:
+            (vietnamese if VIETNAMESE_LETTER.search(piece) else english).append(piece + end)
+    return "".join(english), "".join(vietnamese)
+
+
+def languages(notebook, cell_types=("markdown",)):
+    """(English text, Vietnamese text) of a notebook's cells of ``cell_types``."""
     english, vietnamese = [], []
     for cell in notebook.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type in cell_types:
             vietnamese += VIETNAMESE.findall(cell.source)
-            english.append(VIETNAMESE.sub("", cell.source))
-    return normal("\n".join(english)), normal("\n".join(vietnamese))
+            en, vi = by_language(VIETNAMESE.sub("", cell.source),
+                                 prose=cell.cell_type == "markdown")
+            english.append(en)
+            vietnamese.append(vi)
+    return normal(APART.join(english)), normal(APART.join(vietnamese))
 
 
 def glossary():
@@ -55,6 +84,7 @@ def test_glossary_is_readable():
     rows = glossary()
     assert len(rows) > 30
     assert (["receptive field"], "trường thụ cảm", ["trường thu cảm"]) in rows
+    assert (["forward pass"], "lượt truyền xuôi", ["lan truyền xuôi"]) in rows
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -80,15 +110,53 @@ def test_every_explanation_is_in_both_languages(path):
             assert len(vietnamese) > len(english) / 4, f"no Vietnamese for: {english[:80]}"
 
 
+def avoided(english, vietnamese):
+    """The glossary's forms to avoid that the texts use, as (form, the term to
+    use instead). In English text, a form that is an English term of its own
+    row is right ("vector" in English, "vectơ" in Vietnamese)."""
+    found = []
+    for terms, term_vi, avoid in glossary():
+        for wrong in avoid:
+            pattern = rf"(?<!\w){re.escape(wrong)}(?!\w)"
+            in_english = wrong not in [normal(t) for t in terms] and re.search(pattern, english)
+            if in_english or re.search(pattern, vietnamese):
+                found.append((wrong, term_vi))
+    return found
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_glossary_terms_are_used_consistently(path):
     english, vietnamese = languages(read(path))
-    everything = english + vietnamese
+    assert avoided(*languages(read(path), ("markdown", "code"))) == []
     for terms, term_vi, avoid in glossary():
-        for wrong in avoid:
-            assert wrong not in everything, f"{wrong!r}: the glossary says {term_vi!r}"
         if any(re.search(rf"\b{re.escape(t.lower())}", english) for t in terms):
             assert term_vi in vietnamese, f"{terms[0]!r} without {term_vi!r}"
+
+
+ASSIGNMENTS = sorted(ROOT.glob("solutions/*/*.ipynb")) + sorted(ROOT.glob("assignments/*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: f"{p.parts[-3]}-{p.stem}")
+def test_the_assignments_use_the_glossary(path):
+    assert avoided(*languages(read(path), ("markdown", "code"))) == []
+
+
+def test_the_messages_use_the_glossary():
+    """What convlab prints and draws: the catalogs (the Vietnamese of every
+    message, widgets' and plots' included) and the strings of the widgets
+    and plots themselves."""
+    with open(ROOT / "convlab" / "locale" / "vi" / "LC_MESSAGES" / "convlab.po", "rb") as f:
+        catalog = [m for m in read_po(f) if m.id]
+    english = [m.id if isinstance(m.id, str) else " ".join(m.id) for m in catalog]
+    vietnamese = [m.string if isinstance(m.string, str) else " ".join(m.string)
+                  for m in catalog]
+    for path in sorted(ROOT.glob("convlab/widgets/*.py")) + sorted(ROOT.glob("convlab/viz/*.py")):
+        strings = [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        en, vi = by_language("\n".join(strings), prose=False)
+        english.append(en)
+        vietnamese.append(vi)
+    assert avoided(normal(APART.join(english)), normal(APART.join(vietnamese))) == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

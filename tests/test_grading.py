@@ -8,26 +8,39 @@ import linecache
 import re
 import textwrap
 import warnings
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
 import convlab
 from convlab import grading, layers, models, shapes
+from convlab.classroom import assignments
 from convlab.fast_layers import conv_forward as fast_conv_forward
-from convlab.grading.hints import MISTAKES
+from convlab.grading.hints import ERRORS, MISTAKES
+from convlab.grading.runner import HINT
+from convlab.i18n import LANGUAGES, translate
 
 
 # --- Writing a student's function -------------------------------------------------
+
+def edited(source, *edits):
+    """The code of a student's cell: ``source`` with each (old, new) edit
+    made (everywhere ``old`` occurs)."""
+    source = textwrap.dedent(source)
+    for old, new in edits:
+        assert source.count(old) >= 1, f"edit not found: {old!r}"
+        source = source.replace(old, new)
+    return source
+
 
 def student(source, *edits):
     """The function (or class) a student's cell defines: ``source`` with
     each (old, new) edit made (everywhere ``old`` occurs). The code is
     registered like a notebook cell's, so tracebacks show its lines."""
-    source = textwrap.dedent(source)
-    for old, new in edits:
-        assert source.count(old) >= 1, f"edit not found: {old!r}"
-        source = source.replace(old, new)
+    source = edited(source, *edits)
     filename = f"<student cell {abs(hash(source))}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"np": np, "warnings": warnings}
@@ -257,7 +270,7 @@ CHECKS = {
                                      lambda: [student(POOL_FORWARD)], 7),
     "check_max_pool_backward_naive": (
         lambda: [layers.max_pool_forward_naive, layers.max_pool_backward_naive],
-        lambda: [student(POOL_FORWARD), student(POOL_BACKWARD)], 7),
+        lambda: [student(POOL_FORWARD), student(POOL_BACKWARD)], 8),
     "check_three_layer_convnet": (lambda: [models.ThreeLayerConvNet],
                                   lambda: [student(NET)], 5),
 }
@@ -291,9 +304,23 @@ def test_right_functions_pass_with_one_line_and_no_stderr(name, who, capfd):
 
 def mistake_of(source, *edits, extra=()):
     """The functions to pass to a check: ``extra`` right ones first, then the
-    student's ``source`` with the mistake made by ``edits``."""
-    return lambda: [student(s) for s in extra] + [student(source, *edits)]
+    student's ``source`` with the mistake made by ``edits``. Their code, as
+    a student's cells would hold it, is in the attribute ``sources``."""
+    def functions():
+        return [student(s) for s in functions.sources]
+    functions.sources = [edited(s) for s in extra] + [edited(source, *edits)]
+    return functions
 
+
+# Max pooling's backward pass, the gradient to every maximum of a window
+# instead of the first (a student's "win == win.max()").
+TO_THE_ARGMAX = """\
+                    r, s = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * stride + r, j * stride + s] += dout[n, c, i, j]"""
+TO_EVERY_MAXIMUM = """\
+                    mask = window == window.max()
+                    dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += \\
+                        mask * dout[n, c, i, j]"""
 
 HINTS = [
     # (check, hint key, mistake name, the student's functions)
@@ -417,6 +444,9 @@ HINTS = [
     ("check_conv_backward_naive", "conv_backward", "dx_assigned",
      mistake_of(CONV_BACKWARD, ("dxp[n, :, rows, cols] += ", "dxp[n, :, rows, cols] = "),
                 extra=[CONV_FORWARD])),
+    ("check_conv_backward_naive", "conv_backward", "dx_flipped",
+     mistake_of(CONV_BACKWARD, ("+= w[f] * dout", "+= w[f, :, ::-1, ::-1] * dout"),
+                extra=[CONV_FORWARD])),
     ("check_conv_param_count", "conv_param_count", "no_bias",
      mistake_of(PARAM_COUNT, ("(f * f * in_channels + 1) * filters",
                               "f * f * in_channels * filters"))),
@@ -442,6 +472,11 @@ HINTS = [
                 extra=[POOL_FORWARD])),
     ("check_max_pool_backward_naive", "max_pool_backward", "assigned",
      mistake_of(POOL_BACKWARD, ("+ s] += dout", "+ s] = dout"), extra=[POOL_FORWARD])),
+    ("check_max_pool_backward_naive", "max_pool_backward", "every_maximum",
+     mistake_of(POOL_BACKWARD, (TO_THE_ARGMAX, TO_EVERY_MAXIMUM), extra=[POOL_FORWARD])),
+    ("check_max_pool_backward_naive", "max_pool_backward", "shared_by_maxima",
+     mistake_of(POOL_BACKWARD, (TO_THE_ARGMAX, TO_EVERY_MAXIMUM + " / mask.sum()"),
+                extra=[POOL_FORWARD])),
     ("check_three_layer_convnet", "three_layer_convnet.params", "no_pool",
      mistake_of(NET, ("rows = num_filters * (H // 2) * (W // 2)", "rows = num_filters * H * W"),
                 ("pool, pool_cache = max_pool_forward(relu1, 2, 2)", "pool = relu1"),
@@ -486,6 +521,47 @@ def test_each_mistake_gets_its_hint(check, key, name, functions, capfd):
 def test_every_hint_of_the_table_is_tested():
     tested = {(key, name) for _check, key, name, _f in HINTS}
     assert tested == {(key, m.name) for key, mistakes in MISTAKES.items() for m in mistakes}
+
+
+# --- Hints for the errors of the student's code --------------------------------------
+
+ERROR_HINTS = [
+    # (check, error hint name, the student's functions)
+    ("check_conv_forward_naive", "float_size",
+     mistake_of(CONV_FORWARD, ("// stride", "/ stride"))),
+    ("check_max_pool_forward_naive", "float_size",
+     mistake_of(POOL_FORWARD, ("// stride", "/ stride"))),
+    ("check_max_pool_backward_naive", "float_index",
+     mistake_of(POOL_BACKWARD, ("r, s = np.unravel_index(np.argmax(window), window.shape)",
+                                "r, s = np.argmax(window) / size, np.argmax(window) % size"),
+                extra=[POOL_FORWARD])),
+]
+
+
+def error_hint_message(name):
+    return next(hint.message for hint in ERRORS if hint.name == name)
+
+
+@pytest.mark.parametrize("check, name, functions", ERROR_HINTS,
+                         ids=[f"{c[6:]}-{n}" for c, n, _f in ERROR_HINTS])
+def test_an_error_of_the_students_code_gets_its_hint(check, name, functions, capfd):
+    with pytest.raises(AssertionError) as info:
+        getattr(grading, check)(*functions())
+    message = str(info.value)
+    assert "Your code raised " in message
+    assert "Hint: " + error_hint_message(name) in message
+    assert capfd.readouterr() == ("", "")
+
+
+def test_every_error_hint_is_tested():
+    assert {name for _check, name, _f in ERROR_HINTS} == {hint.name for hint in ERRORS}
+
+
+def test_an_error_without_a_hint_gets_none():
+    functions = mistake_of(CONV_FORWARD, ("+ b[f]", "+ b[f + 1]"))()   # an IndexError
+    with pytest.raises(AssertionError) as info:
+        grading.check_conv_forward_naive(*functions)
+    assert "Hint" not in str(info.value)
 
 
 # --- What a failing check says -------------------------------------------------------
@@ -694,3 +770,108 @@ def test_checks_work_in_vietnamese(capfd):
     assert "x (1, 1, 9, 9), w (1, 1, 3, 3)" in str(info.value)
     assert len(str(info.value).splitlines()) > 3
     assert capfd.readouterr() == ("", "")
+
+
+def hint_in(message, language):
+    """The line that shows hint ``message`` in ``language``."""
+    return translate(HINT, language).format(hint=translate(message, language))
+
+
+@pytest.mark.parametrize("chosen, environment, shown", [
+    (None, None, ["en", "vi"]),      # nobody chose: both, as the course text
+    ("en", None, ["en"]),
+    ("vi", None, ["vi"]),
+    (None, "vi", ["vi"]),            # CONVLAB_LANG chooses too
+    ("en", "vi", ["en"]),            # set_language wins over the variable
+])
+def test_hints_follow_the_chosen_language_or_come_in_both(chosen, environment, shown,
+                                                          monkeypatch):
+    if environment:
+        monkeypatch.setenv("CONVLAB_LANG", environment)
+    convlab.set_language(chosen)
+    flipped = student(CONV_FORWARD, ("window * w[f]", "window * w[f, :, ::-1, ::-1]"))
+    with pytest.raises(AssertionError) as info:
+        grading.check_conv_forward_naive(flipped)
+    message = str(info.value)
+    assert [language for language in LANGUAGES
+            if hint_in(hint_message("conv_forward", "flipped"), language) in message] == shown
+    lines = message.splitlines()
+    assert lines.index(hint_in(hint_message("conv_forward", "flipped"), shown[0])) \
+        == len(lines) - len(shown), "the hints come last, English first"
+
+
+# --- The hints in the released notebooks -------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEASED = {name: ROOT / "assignments" / name / f"{name}.ipynb"
+            for name in ("a1_perceptron_fc", "a2_convolution", "a3_pooling_convnet")}
+# The names ``student`` gives a student's cell besides NumPy (convlab's layers,
+# which the network of HINTS is built from).
+PREAMBLE = ("import warnings\n"
+            "from convlab.layers import (affine_backward, affine_forward, conv_backward,\n"
+            "                            conv_forward, max_pool_backward, max_pool_forward,\n"
+            "                            relu_backward, relu_forward, softmax_loss)\n")
+# The language each notebook's student chooses: all three cases, one kernel each.
+CHOSEN = {"a1_perceptron_fc": "vi", "a2_convolution": None, "a3_pooling_convnet": "en"}
+
+
+def cells_by_check(notebook):
+    """{check name: the autograded test cell of ``notebook`` that calls it}."""
+    return {name: cell for cell in assignments.graded_cells(notebook)
+            for name in re.findall(r"grading\.(check_\w+)\(", cell.source)}
+
+
+def calls_a_check(node):
+    return any(isinstance(n, ast.Attribute) and n.attr.startswith("check_")
+               for n in ast.walk(node))
+
+
+@pytest.mark.parametrize("name", sorted(RELEASED))
+def test_plain_asserts_let_the_hints_through(name):
+    """In a released test cell, an assert without a message comes after the
+    cell's check, which explains a failure first; nothing else runs the
+    student's code before the check."""
+    for cell in assignments.graded_cells(nbformat.read(RELEASED[name], as_version=4)):
+        statements = ast.parse(cell.source).body
+        checks = [i for i, statement in enumerate(statements) if calls_a_check(statement)]
+        before = statements[:checks[0]] if checks else statements
+        for statement in before:
+            if checks:
+                assert isinstance(statement, (ast.Import, ast.ImportFrom)), \
+                    f"{cell.metadata.nbgrader.grade_id}: {ast.unparse(statement)[:60]}"
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Assert):
+                    assert node.msg is not None, \
+                        f"{cell.metadata.nbgrader.grade_id}: {ast.unparse(node)[:60]}"
+
+
+@pytest.mark.parametrize("name", sorted(RELEASED))
+def test_every_mistake_shows_its_hint_in_the_released_test_cell(name):
+    """Each mistake of HINTS and ERROR_HINTS whose check this notebook calls:
+    the student's cell with the mistake, then the released test cell, in one
+    kernel; the cell's output has the hint, in the language the student chose
+    (or in both)."""
+    released = nbformat.read(RELEASED[name], as_version=4)
+    tests = cells_by_check(released)
+    mistakes = [(check, hint_message(key, mistake), functions)
+                for check, key, mistake, functions in HINTS if check in tests]
+    mistakes += [(check, error_hint_message(hint), functions)
+                 for check, hint, functions in ERROR_HINTS if check in tests]
+    assert mistakes
+    setup = next(c for c in released.cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    chosen = CHOSEN[name]
+    cells = [nbformat.v4.new_code_cell(setup.source), nbformat.v4.new_code_cell(
+        PREAMBLE + (f"convlab.set_language({chosen!r})\n" if chosen else ""))]
+    for check, _message, functions in mistakes:
+        cells += [nbformat.v4.new_code_cell("\n\n".join(functions.sources)),
+                  nbformat.v4.new_code_cell(tests[check].source)]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(RELEASED[name].parent)}}).execute()
+    shown = [chosen] if chosen else list(LANGUAGES)
+    for (check, message, functions), cell in zip(mistakes, notebook.cells[3::2]):
+        text = "\n".join(o.get("evalue", "") + o.get("text", "") for o in cell.outputs)
+        for language in LANGUAGES:
+            assert (hint_in(message, language) in text) == (language in shown), \
+                f"{check}, {functions.sources[-1][:200]}:\n{text}"

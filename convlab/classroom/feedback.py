@@ -17,7 +17,11 @@ autograded test cell:
   error, that its points were set lower;
 - the notes of ``convlab grade`` are added: a test whose points were taken
   back by the re-verification, a cell that crashed the kernel or ran past
-  the time limit and was skipped.
+  the time limit and was skipped;
+- the words it adds are in the language the student chose in the notebook
+  with ``convlab.set_language``, or in English and Vietnamese when the
+  notebook does not choose (``notebook_languages``), like the hints the
+  checks printed in the test cells when the notebook was autograded.
 
 The notes live in ``.convlab/notes/<assignment>/<student>.json`` of the
 course directory (``write_notes``/``read_notes``), outside the folders that
@@ -35,6 +39,7 @@ stream of a code cell into a stdout stream with the same text, so the
 student still sees the warning and only an error (a failed assertion, an
 exception) costs points.
 """
+import ast
 import json
 import re
 from pathlib import Path
@@ -43,7 +48,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from convlab.i18n import _
+from convlab.i18n import LANGUAGES, N_, get_language, translate
 
 NOTES_DIR = Path(".convlab") / "notes"   # in the course directory
 OLD_NOTES_FILE = ".convlab_grading.json"   # in autograded/<student>/<assignment>/
@@ -131,8 +136,9 @@ def lowered(cell):
     return not errors and float(meta["score"]) < float(meta["points"]) - 1e-9
 
 
-def hide_hidden_tests(cell):
-    """Rewrite one autograded test cell in place (see the module doc).
+def hide_hidden_tests(cell, languages=None):
+    """Rewrite one autograded test cell in place (see the module doc), with
+    the words it adds in each of ``languages`` (default: convlab's language).
     Returns (visible, hidden), what the cell's outputs say: each "passed",
     "failed" or "not run"; hidden is None when the cell has no hidden block
     or the error does not say which part failed (then visible is the verdict
@@ -152,34 +158,86 @@ def hide_hidden_tests(cell):
     else:
         visible, hidden = "failed", "passed"
 
+    languages = languages or (get_language(),)
     if block is not None:
         lines = cell.source.splitlines()
         begin, end = block
         count = sum(1 for line in lines[begin:end] if line.strip() != END)
-        shown = _("### {count} hidden test lines, not shown").format(count=count)
-        cell.source = "\n".join(lines[:begin - 1] + [shown] + lines[end:])
+        shown = [translate(N_("### {count} hidden test lines, not shown"), language).format(
+            count=count) for language in languages]
+        cell.source = "\n".join(lines[:begin - 1] + shown + lines[end:])
 
     for error in errors:
         message = _ANSI.sub("", f"{error.get('ename', 'Error')}: {error.get('evalue', '')}")
         error["traceback"] = [message.rstrip(": ")]
 
-    words = {"passed": _("passed"), "failed": _("failed"), "not run": _("not run")}
-    if lowered(cell):
-        # "passed" beside fewer points than the test is worth would be a lie.
-        meta = cell.metadata["nbgrader"]
-        summary = _("Points set to {score:g} of {points:g} by the instructor or by convlab "
-                    "grade's re-verification, although this cell ran without an "
-                    "error.").format(score=float(meta["score"]), points=float(meta["points"]))
-    elif hidden is None:
-        summary = _("Tests: {verdict}.").format(verdict=words[visible])
-    else:
-        summary = _("Visible tests: {visible}.").format(visible=words[visible])
-        summary += " " + _("Hidden tests: {hidden}.").format(hidden=words[hidden])
-    if hidden == "failed":
-        summary += " " + _("The message above is the hint of the hidden test that failed.")
+    summary = "\n".join(_summary(cell, visible, hidden, language) for language in languages)
     cell.setdefault("outputs", []).append(nbformat.v4.new_output(
         "stream", name="stdout", text=summary + "\n"))
     return visible, hidden
+
+
+def _summary(cell, visible, hidden, language):
+    """The line ``hide_hidden_tests`` adds to a test cell, in ``language``."""
+    def say(message):
+        return translate(message, language)
+    words = {"passed": say(N_("passed")), "failed": say(N_("failed")),
+             "not run": say(N_("not run"))}
+    if lowered(cell):
+        # "passed" beside fewer points than the test is worth would be a lie.
+        meta = cell.metadata["nbgrader"]
+        summary = say(N_("Points set to {score:g} of {points:g} by the instructor or by "
+                         "convlab grade's re-verification, although this cell ran without "
+                         "an error.")).format(score=float(meta["score"]),
+                                              points=float(meta["points"]))
+    elif hidden is None:
+        summary = say(N_("Tests: {verdict}.")).format(verdict=words[visible])
+    else:
+        summary = say(N_("Visible tests: {visible}.")).format(visible=words[visible])
+        summary += " " + say(N_("Hidden tests: {hidden}.")).format(hidden=words[hidden])
+    if hidden == "failed":
+        summary += " " + say(N_("The message above is the hint of the hidden test that "
+                                "failed."))
+    return summary
+
+
+def notebook_languages(notebook):
+    """The languages of a student's feedback: the one the student chose in
+    ``notebook``, or English and Vietnamese when the notebook does not say.
+
+    nbgrader's autograde runs the submitted notebook top to bottom in a
+    fresh kernel, after putting back the source of its locked cells (the
+    setup cell among them), so the language the test cells' hints were shown
+    in is that of the last ``set_language("en")`` or ``set_language("vi")``
+    call of the student's code cells; without one (or after
+    ``set_language(None)``) the checks showed their hints in both languages.
+    """
+    language = None
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(_python(cell.source))
+        except SyntaxError:
+            continue
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and getattr(node.func, "id", getattr(node.func, "attr", None))
+                 == "set_language"]
+        for call in sorted(calls, key=lambda node: (node.lineno, node.col_offset)):
+            argument = (call.args or [kw.value for kw in call.keywords] or [None])[0]
+            if argument is None or (isinstance(argument, ast.Constant)
+                                    and argument.value in (None,) + LANGUAGES):
+                language = getattr(argument, "value", None)
+    return (language,) if language else LANGUAGES
+
+
+def _python(source):
+    """A code cell's source as Python: IPython's %magics and !commands become calls."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    return TransformerManager().transform_cell(source)
 
 
 def _note_cell(title, messages):
@@ -204,20 +262,25 @@ class HideHiddenTests(Preprocessor):
                                / str(info["assignment"]))
         else:
             notes = {"comments": [], "cells": {}}
+        # The words added follow the language the student chose, as the hints do.
+        languages = notebook_languages(nb)
+
+        def title(message):
+            return " / ".join(translate(message, language) for language in languages)
         cells = []
         if notes["comments"]:
-            cells.append(_note_cell(_("Notes from the grader"), notes["comments"]))
+            cells.append(_note_cell(title(N_("Notes from the grader")), notes["comments"]))
         for cell in nb.cells:
             cells.append(cell)
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
-            hide_hidden_tests(cell)
+            hide_hidden_tests(cell, languages)
             # The notes say the points were taken back: not once they are given back.
             score, points = meta.get("score"), meta.get("points")
             given_back = score is not None and points is not None and score >= points
             if notes["cells"].get(meta.get("grade_id")) and not given_back:
-                cells.append(_note_cell(_("Re-verification of this test"),
+                cells.append(_note_cell(title(N_("Re-verification of this test")),
                                         notes["cells"][meta["grade_id"]]))
         nb.cells = cells
         return nb, resources

@@ -8,10 +8,12 @@ In a notebook::
 prints one line, e.g. ``conv_forward_naive: 12 cases passed``, or raises an
 AssertionError that says, in the language of ``convlab.set_language``, which
 case fails, what is wrong (shape first, then values), and a hint when the
-results are those of a common mistake.
+results are those of a common mistake or the student's code raised a known
+error. Until a language is chosen, the hints come in English and in
+Vietnamese.
 
 - ``checks.py``: the cases and the public ``check_*`` functions;
-- ``hints.py``: the table of common mistakes and their hints;
+- ``hints.py``: the tables of common mistakes and errors, and their hints;
 - ``references.py``: convlab's answers, called like the students' functions;
 - ``runner.py``: running, comparing, explaining.
 """

@@ -18,8 +18,8 @@ from convlab import examples
 from convlab.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from convlab.grading import references as ref
 from convlab.grading.runner import (
-    Case, Failure, Task, WrongReturn, check, describe_error, grade, passed,
-    require_function, run, unpack)
+    Case, Failure, Task, WrongReturn, check, describe_error, error_hints, grade,
+    hint_lines, passed, require_function, run, unpack)
 from convlab.i18n import _
 
 # Every student gets the same cases: one seed, and one stream per check.
@@ -31,6 +31,12 @@ EDGE_FILTER = examples.EDGE_FILTER.astype(np.float64)
 FIVE_BY_FIVE = examples.FIVE_BY_FIVE.astype(np.float64)
 X_FILTER = examples.X_FILTER.astype(np.float64)
 POOL_INPUT = examples.POOL_INPUT.astype(np.float64)
+# A map whose 2x2 windows have tied maxima, as after a ReLU (zeros) or on
+# repeated pixels: two 3s, four 0s, four 5s, two 2s.
+TIED_MAXIMA = np.array([[1, 3, 0, 0],
+                        [3, 2, 0, 0],
+                        [5, 5, 2, 1],
+                        [5, 5, 1, 2]], dtype=np.float64)
 
 # Seeded convolutions: (x shape, w shape, stride, pad).
 CONV_CONFIGS = [
@@ -183,6 +189,20 @@ def _against_numerical(forward):
                  "{error:.1e} (a right gradient gives less than 1e-7).").format(
             output=output, error=rel_error(got, numeric))
     return explain
+
+
+def _unless_tied(explain):
+    """For max pooling: ``explain``, except in a case where a window's maximum
+    is tied. There max has no gradient, and the numerical one shares dout
+    between the ties, which the instructions say not to do."""
+    def explain_values(case, output, got):
+        x, size, stride = (case.args[k] for k in ("x", "size", "stride"))
+        for n, c, i, j in np.ndindex(*case.args["dout"].shape):
+            window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
+            if np.sum(window == window.max()) > 1:
+                return None
+        return explain(case, output, got)
+    return explain_values
 
 
 # --- The perceptron, fully connected layers, ReLU, softmax ---------------------------
@@ -427,12 +447,17 @@ def check_conv_backward_naive(conv_forward_naive, conv_backward_naive):
 # --- Max pooling --------------------------------------------------------------------
 
 def _pool_cases(with_dout=False):
+    """The lecture's example and seeded inputs without ties; for the backward
+    pass, also a map whose windows have tied maxima."""
     rng = _rng(8)
     cases = [Case(dict(x=_volume(POOL_INPUT), size=2, stride=2),
                   _("the lecture's 4x4 example"))]
     for shape, size, stride in POOL_CONFIGS:
         cases.append(Case(dict(x=_distinct(rng, shape), size=size, stride=stride)))
     if with_dout:
+        cases.append(Case(dict(x=_volume(TIED_MAXIMA), size=2, stride=2),
+                          _("windows with tied maxima: the gradient goes to the first "
+                            "maximum in reading order")))
         for case in cases:
             x, size, stride = case.args["x"], case.args["size"], case.args["stride"]
             out_shape = x.shape[:2] + tuple((n - size) // stride + 1 for n in x.shape[2:])
@@ -463,7 +488,7 @@ def check_max_pool_backward_naive(max_pool_forward_naive, max_pool_backward_naiv
                    "max_pool_backward_naive")
     task = Task("max_pool_backward_naive", ("dx",), ref.max_pool_backward,
                 hints="max_pool_backward", explain_shape=_gradient_shape,
-                explain_values=_against_numerical(ref.max_pool_forward))
+                explain_values=_unless_tied(_against_numerical(ref.max_pool_forward)))
     program = _backward(max_pool_forward_naive, max_pool_backward_naive, "dx")
     return passed(task.name, grade(task, program, cases))
 
@@ -615,8 +640,9 @@ def check_three_layer_convnet(model_class):
     # 4. Analytic gradients against numerical ones, as in CS231n.
     outcome = run(_gradient_errors(model_class), cases[1], student=True)
     if not outcome.returned:
-        raise Failure(_("{name} fails in the gradient check: {case}.").format(
-            name=name, case=cases[1].label()) + "\n" + describe_error(outcome))
+        lines = [_("{name} fails in the gradient check: {case}.").format(
+            name=name, case=cases[1].label()), describe_error(outcome)]
+        raise Failure("\n".join(lines + hint_lines(error_hints(outcome.error))))
     for key, error in outcome.values[0].items():
         if not error < GRADIENT_LIMIT:
             raise Failure(_("{name} fails in the gradient check: {case}.").format(

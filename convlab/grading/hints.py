@@ -1,4 +1,4 @@
-"""Common mistakes and their hints: the one table of every check.
+"""Common mistakes and their hints: the tables of every check.
 
 Each ``Mistake`` is a deliberately wrong version of convlab's reference,
 written the way a student writes the mistake, and the hint shown when the
@@ -15,9 +15,14 @@ To add a hint, add one entry under the key of its check::
             outputs=("out",))                    # optional: results it is about
 
 Messages are marked with ``N_`` for the translation catalogs and translated
-with ``convlab.i18n._`` only when shown, in the language chosen then. Then
+when shown, in the language chosen then, or in English and Vietnamese
+when none was chosen (``runner.hint_lines``). Then
 add the student's code that makes the mistake to ``HINTS`` in
 tests/test_grading.py: a test checks that every entry of the table has one.
+
+``ERRORS`` is the second table: hints for an exception of the student's code
+(e.g. a TypeError from a size computed with /), whatever the check; a
+student's code that raises it is in ``ERROR_HINTS`` of tests/test_grading.py.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -26,11 +31,7 @@ import numpy as np
 
 from convlab import layers
 from convlab.grading import references as ref
-
-
-def N_(message):
-    """Mark a message for translation; ``_`` translates it when it is shown."""
-    return message
+from convlab.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,10 @@ CONV_DW_ADD = N_(
 CONV_DX_ADD = N_(
     "Windows overlap, so several of them send gradient to the same input cell: add "
     "into dx with +=, do not assign with =.")
+CONV_DX_FLIPPED = N_(
+    "dx uses the filter as it is, not flipped: output (n, f, i, j) sends "
+    "w[f] * dout[n, f, i, j] back to the window it read, "
+    "dxp[n, :, rows, cols] += w[f] * dout[n, f, i, j].")
 
 
 def _conv_loop(source, w, b, shape, step, value=None):
@@ -260,6 +265,14 @@ def _conv_backward_uncropped(x, w, b, stride, pad, dout):
     return _replace(ref.conv_backward(x, w, b, stride, pad, dout), dx=dxp)
 
 
+def _conv_backward_dx_flipped(x, w, b, stride, pad, dout):
+    """dx sent back through the flipped filter (the "full convolution" of a
+    textbook, applied window by window)."""
+    flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+    dx = ref.conv_backward(x, flipped, b, stride, pad, dout)[0]
+    return _replace(ref.conv_backward(x, w, b, stride, pad, dout), dx=dx)
+
+
 # --- Max pooling ------------------------------------------------------------------
 
 POOL_CHANNELS = N_(
@@ -274,6 +287,10 @@ POOL_POSITION = N_(
 POOL_ADD = N_(
     "Windows can overlap (stride < size): add the gradient with +=, do not assign "
     "with =.")
+POOL_TIES = N_(
+    "When several inputs of a window tie for its maximum, only the first of them in "
+    "reading order gets the gradient (the one np.argmax of the window gives), not "
+    "each of them, nor a share each.")
 
 
 def _pool_loop(x, size, stride, step, channels=False):
@@ -290,13 +307,21 @@ def _pool_loop(x, size, stride, step, channels=False):
 
 def _pool_backward_loop(x, size, stride, dout, step, route="argmax", add=True):
     """Max pooling's backward loop with one thing changed: windows at
-    (i*step, j*step); the gradient to the argmax or to every cell; += or =."""
+    (i*step, j*step); the gradient to the argmax, to every cell, to every
+    maximum ("ties") or shared by the maxima ("shared"); += or =."""
     dx = np.zeros(x.shape)
     for n, c, i, j in np.ndindex(*dout.shape):
         rows = slice(i * step, i * step + size)
         cols = slice(j * step, j * step + size)
         if route == "every":
             dx[n, c, rows, cols] += dout[n, c, i, j]
+            continue
+        if route in ("ties", "shared"):
+            window = x[n, c, rows, cols]
+            maxima = (window == window.max()) * 1.0
+            if route == "shared":
+                maxima /= maxima.sum()
+            dx[n, c, rows, cols] += maxima * dout[n, c, i, j]
             continue
         r, s = np.unravel_index(np.argmax(x[n, c, rows, cols]), (size, size))
         if add:
@@ -469,6 +494,7 @@ MISTAKES = {
         Mistake("dx_not_cropped", CONV_DX_CROP, _conv_backward_uncropped, outputs=("dx",)),
         Mistake("dw_assigned", CONV_DW_ADD, _conv_backward_assigning, outputs=("dw",)),
         Mistake("dx_assigned", CONV_DX_ADD, _conv_backward_assigning, outputs=("dx",)),
+        Mistake("dx_flipped", CONV_DX_FLIPPED, _conv_backward_dx_flipped, outputs=("dx",)),
     ],
     "conv_param_count": [
         Mistake("no_bias", COUNT_BIAS, lambda c, k, f: (f * f * c * k,)),
@@ -487,6 +513,10 @@ MISTAKES = {
             x, size, s, dout, step=1)),
         Mistake("assigned", POOL_ADD, lambda x, size, s, dout: _pool_backward_loop(
             x, size, s, dout, step=s, add=False)),
+        Mistake("every_maximum", POOL_TIES, lambda x, size, s, dout: _pool_backward_loop(
+            x, size, s, dout, step=s, route="ties")),
+        Mistake("shared_by_maxima", POOL_TIES, lambda x, size, s, dout: _pool_backward_loop(
+            x, size, s, dout, step=s, route="shared")),
     ],
     "three_layer_convnet.params": [
         Mistake("no_pool", NET_NO_POOL, _net_shapes(lambda n, fs: n)),
@@ -506,3 +536,30 @@ MISTAKES = {
             outputs=("loss",)),
     ],
 }
+
+
+# --- Errors of the student's code -----------------------------------------------------
+
+@dataclass(frozen=True)
+class ErrorHint:
+    """A hint for an exception the student's code raised, whatever the check:
+    shown when the exception is an ``error`` whose message matches ``pattern``
+    (a regular expression)."""
+    name: str
+    message: str
+    error: type
+    pattern: str
+
+
+FLOAT_SIZE = N_(
+    "A size or an index is a float: / always gives a float in Python (6 / 2 is 3.0), "
+    "and np.zeros, range() and slices need whole numbers. Compute sizes with //, "
+    "which is exact when the layer fits: (H - HH + 2 * pad) // stride + 1.")
+
+ERRORS = [
+    ErrorHint("float_size", FLOAT_SIZE, TypeError,
+              r"float\w*' object cannot be interpreted as an integer"
+              r"|slice indices must be integers"),
+    ErrorHint("float_index", FLOAT_SIZE, IndexError,
+              r"only integers, slices .* are valid indices"),
+]

@@ -5,15 +5,21 @@ of ``Case`` (fixed inputs). ``grade`` runs the student's code on every case,
 compares the outputs with convlab's reference (shape first, then values) and,
 when something is wrong, raises ``Failure`` with a message for the student:
 the case, what differs, and the hints of ``convlab.grading.hints`` whose
-deliberately wrong reference gives the same results as the student's code.
+deliberately wrong reference gives the same results as the student's code,
+or whose pattern matches the exception the student's code raised.
 
 Everything a student reads goes through ``convlab.i18n._`` when it is shown,
-so messages follow ``convlab.set_language``.
+so messages follow ``convlab.set_language``. Hints are shown in the language
+the student chose, or in English and in Vietnamese when no language was
+chosen (``hint_lines``): in nbgrader's autograde the notebook runs in a
+fresh kernel, and only the student's own ``set_language`` call, if any, has
+run before the tests.
 """
 import contextlib
 import copy
 import functools
 import os
+import re
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ import numpy as np
 
 import convlab
 from convlab.grading import hints
-from convlab.i18n import _
+from convlab.i18n import LANGUAGES, N_, _, chosen_language, translate
 
 # Frames in these folders are not the student's code (see ``_student_line``).
 _LIBRARY_DIRS = tuple(os.path.dirname(module.__file__) + os.sep
@@ -31,6 +37,8 @@ _LIBRARY_DIRS = tuple(os.path.dirname(module.__file__) + os.sep
 # The largest arrays printed in full in a message (e.g. the lecture's 7x7 map;
 # only vectors and single maps).
 _PRINTED_SIZE = 64
+# One line of hint, translated (in one language or both) by ``hint_lines``.
+HINT = N_("Hint: {hint}")
 
 
 class Failure(Exception):
@@ -139,11 +147,22 @@ def grade(task, program, cases):
             continue
         header = _("{name} fails in case {number} of {total}: {case}.").format(
             name=task.name, number=number, total=len(cases), case=case.label())
-        lines = [header, problem]
-        lines += [_("Hint: {hint}").format(hint=_(message))
-                  for message in matching_hints(task, cases, expected, got, number - 1)]
+        messages = matching_hints(task, cases, expected, got, number - 1)
+        if not have.returned:
+            messages += error_hints(have.error)
+        lines = [header, problem] + hint_lines(dict.fromkeys(messages))
         raise Failure("\n".join(lines))
     return len(cases)
+
+
+def hint_lines(messages):
+    """The lines that show hint ``messages`` (English msgids): "Hint: ..." in
+    the language the student chose, or, when none was chosen, each hint in
+    English and then in Vietnamese, as the course text does."""
+    chosen = chosen_language()
+    languages = (chosen,) if chosen else LANGUAGES
+    return [translate(HINT, language).format(hint=translate(message, language))
+            for message in messages for language in languages]
 
 
 def passed(name, count):
@@ -328,6 +347,13 @@ def matching_hints(task, cases, expected, got, failed):
         if evidence and not contradicted:
             everywhere.append(mistake.message)
     return list(dict.fromkeys(everywhere or here))
+
+
+def error_hints(error):
+    """The messages of ``hints.ERRORS`` that explain ``error``, an exception
+    the student's code raised (e.g. a TypeError from a float size)."""
+    return [hint.message for hint in hints.ERRORS
+            if isinstance(error, hint.error) and re.search(hint.pattern, str(error))]
 
 
 def _compare_mistake(task, mistake, case, want, have, positions):
