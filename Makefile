@@ -21,7 +21,7 @@ SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 LAB_ARGS := --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	--ServerApp.port_retries=0 --ServerApp.root_dir=. $(AS_ROOT)
 
-.PHONY: help install lab instructor test torch browser sandbox bench bench-grading demo doctor assignments translations clean
+.PHONY: help install lab instructor test torch browser sandbox bench bench-grading bench-semester demo doctor assignments translations clean
 
 help:
 	@echo "make lab           students: install (first time) and start JupyterLab on 127.0.0.1:$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make sandbox       install bubblewrap, which convlab grade seals students' code in (apt)"
 	@echo "make bench         benchmarks; writes docs/benchmarks.md"
 	@echo "make bench-grading grade a class of 30 with --jobs 2 vs plain nbgrader (docs/benchmarks.md)"
+	@echo "make bench-semester a class of 120 through collect, convlab grade, release_feedback"
 	@echo "make demo          train the default ConvNet on the digits (convlab demo)"
 	@echo "make doctor        check packages, JupyterLab extensions, GPU, datasets"
 	@echo "make assignments   generate the student versions (assignments/) from solutions/"
@@ -85,6 +86,9 @@ bench: $(STAMP)
 
 bench-grading: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/grading.py --output docs/benchmarks.md
+
+bench-semester: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/semester.py --output docs/benchmarks.md
 
 # Any of the setups has the convlab command.
 $(BIN)/convlab: | $(VENV)/bin/python

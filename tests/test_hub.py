@@ -290,8 +290,9 @@ def test_a_whole_assignment_cycle(hub, browser):
         page.screenshot(path=str(shots / f"{kind}-feedback-page.png"))
         context.close()
         timings[f"fetch feedback ({kind})"] = time.perf_counter() - start
-        feedback = list((Path(pwd.getpwnam(student).pw_dir) / NAME / "feedback").rglob(
-            "*.html"))
+        feedback = [path for path in (Path(pwd.getpwnam(student).pw_dir) / NAME /
+                                      "feedback").rglob("*.html")
+                    if ".ipynb_checkpoints" not in path.parts]   # JupyterLab's copy
         assert len(feedback) == 1, feedback
         html = feedback[0].read_text(encoding="utf-8")
         assert f"{NAME} (Score: {expected[student]:.1f} / 30.0)" in html, student
