@@ -73,7 +73,7 @@ def test_every_public_drawing_function_is_checked():
                "predictions_grid", "training_curves", "update_training_curves"}
     # The rest of the public API computes, checks or helps, and draws no figure of its own.
     helpers = {"annotate_cells", "bilingual", "colour_rule_problems", "conv_step_values",
-               "moving_average", "pool_step_values", "signed_image", "signed_limit",
+               "moving_average", "pool_step_values", "sign_legend", "signed_image", "signed_limit",
                "text_color", "untranslated"}
     assert set(viz.__all__) == drawing | helpers
     assert drawing <= {name.split(",")[0] for name in FIGURES}
@@ -149,7 +149,7 @@ def test_bilingual_joins_both_languages():
     ("Parameters to compute a 28x28x5 output from 32x32x3", True),
     ("share of the total", True),
     ("cell 0°", True),
-    ("input volume 32x32x3 / khối đầu vào 32x32x3", False),
+    ("input volume 32x32x3 / khối đầu vào 32x32x3", False), ("bar / thanh 0°", False),
     ("column / cột", False),
     ("conv1", False), ("d = 0", False), ("epoch", False), ("$x_1$", False), ("X vs O", False),
     ("ReLU", False), ("CONV1", False), ("224x224x3", False),

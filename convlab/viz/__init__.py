@@ -13,8 +13,9 @@
 - ``bilingual(english, vietnamese)``: figure words in both languages;
   ``untranslated(fig)`` lists the words of a figure that have no Vietnamese.
 - ``signed_image(ax, values)``: signed values by the colour rule, with a
-  colour bar; ``annotate_cells(ax, image)`` writes the numbers into the
-  cells, readable on dark ones; ``colour_rule_problems(fig)`` checks a figure.
+  colour bar (``sign_legend(fig)`` says the rule in a legend instead);
+  ``annotate_cells(ax, image)`` writes the numbers into the cells, readable
+  on dark ones; ``colour_rule_problems(fig)`` checks a figure.
 
 Every function returns the matplotlib Figure it drew, never calls
 ``plt.show()`` and leaves matplotlib's global settings alone. Functions that
@@ -42,14 +43,14 @@ from convlab.viz.filters import activation_maps, filter_grid
 from convlab.viz.images import image_grid, predictions_grid
 from convlab.viz.steps import conv_step, conv_step_values, pool_step, pool_step_values
 from convlab.viz.style import (HIGHLIGHT, PADDING_COLOR, SIGNED_CMAP, WRONG_COLOR,
-                               annotate_cells, colour_rule_problems, signed_image,
-                               signed_limit, text_color)
+                               annotate_cells, colour_rule_problems, sign_legend,
+                               signed_image, signed_limit, text_color)
 from convlab.viz.training import moving_average, training_curves, update_training_curves
 from convlab.viz.words import bilingual, untranslated
 
 __all__ = [
     "activation_maps", "annotate_cells", "bilingual", "colour_rule_problems", "conv_step",
     "conv_step_values", "filter_grid", "image_grid", "moving_average", "pool_step",
-    "pool_step_values", "predictions_grid", "signed_image", "signed_limit", "text_color",
-    "training_curves", "untranslated", "update_training_curves",
+    "pool_step_values", "predictions_grid", "sign_legend", "signed_image", "signed_limit",
+    "text_color", "training_curves", "untranslated", "update_training_curves",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 from convlab.i18n import _
 from convlab.shapes import conv_output_shape, pool_output_shape
 from convlab.viz.style import (HIGHLIGHT, PADDING_COLOR, _cells, _fmt, _number, _outline,
-                               _position, _rectangle, _sign_legend, _single_channel,
+                               _position, _rectangle, sign_legend, _single_channel,
                                _so_far, _step_figure, _text_panel, _texts)
 from convlab.viz.words import N_, bilingual
 
@@ -128,7 +128,7 @@ def conv_step(x, w, i, j, stride=1, pad=0, b=0.0, fig=None):
     fig.suptitle(bilingual(N_("Convolution, stride {stride}, zero padding {pad}: output "
                               "({i}, {j}) = {total}")).format(
         stride=stride, pad=pad, i=i, j=j, total=_fmt(v["total"])), fontsize=13)
-    _sign_legend(fig)
+    sign_legend(fig)
     return fig
 
 
@@ -252,7 +252,7 @@ def pool_step(x, i, j, size=2, stride=2, mode="max", fig=None):
     # The output on the input's scale: a value keeps its colour.
     if signed:
         _cells(output_ax, out, None, signed=True, texts=_texts(out), vmax=np.abs(x).max())
-        _sign_legend(fig)
+        sign_legend(fig)
     else:
         input_image = input_ax.get_images()[0]
         _cells(output_ax, out, UNSIGNED_CMAP, texts=_texts(out),

@@ -346,8 +346,12 @@ def _scale(mappable):
     return (mappable.get_cmap().name, round(float(norm.vmin), 9), round(float(norm.vmax), 9))
 
 
-def _sign_legend(fig):
-    """A legend of the colour rule under the figure, for grids whose numbers are written in."""
+def sign_legend(fig):
+    """A legend of the colour rule under ``fig``: positive red, zero white, negative blue.
+
+    For signed grids whose numbers are written into the cells, where a
+    colour bar would say less than the numbers. Returns the Legend.
+    """
     from matplotlib.patches import Patch
 
     from convlab.viz.words import N_, bilingual

@@ -93,9 +93,13 @@ def has_vietnamese(text):
 
 
 def needs_vietnamese(text):
-    """True when ``text`` has English words (not names, not terms kept in English) and no Vietnamese."""
+    """True when ``text`` has English words (not names, not terms kept in English) and no Vietnamese.
+
+    A text has Vietnamese when it has a Vietnamese letter, or the " / " of
+    ``bilingual`` (some Vietnamese words have no marks: "thanh", "thang log").
+    """
     words = [w for w in _WORD.findall(text) if w.lower() not in SAME_IN_BOTH]
-    return bool(words) and not has_vietnamese(text)
+    return bool(words) and not has_vietnamese(text) and " / " not in text
 
 
 def figure_words(fig):
@@ -125,7 +129,7 @@ def untranslated(fig):
     """The words of ``fig`` (titles, labels, legends) that need Vietnamese and have none.
 
     An empty list means the figure follows the course's rule. A text passes
-    when it has a Vietnamese letter, or no English word that needs one:
+    when it has a Vietnamese letter or " / ", or no English word that needs one:
     "input volume 32x32x3" fails, "input volume / khối đầu vào 32x32x3",
     "conv1", "d = 0" and "epoch" pass.
     """
