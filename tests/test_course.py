@@ -1,7 +1,9 @@
 """course/: the lecture's notebooks run, are committed clean, and are bilingual;
 the course's words follow its glossary everywhere students read them."""
 import ast
+import json
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -159,20 +161,78 @@ def test_the_messages_use_the_glossary():
     assert avoided(normal(APART.join(english)), normal(APART.join(vietnamese))) == []
 
 
+# How long nbclient waits for one cell. The slowest cell of the course (the
+# training of notebook 08) takes seconds; a cell that stalls waits out the
+# whole timeout, so a generous timeout still tells a stall from slow work.
+CELL_TIMEOUT = 60
+# A cell that takes this long has waited out (nearly) all of CELL_TIMEOUT:
+# nbclient missed its reply, or the kernel kept talking after the cell.
+STALLED = 0.9 * CELL_TIMEOUT
+# The whole course runs in under a minute on a laptop; a stall costs a minute.
+NOTEBOOK_LIMIT = 240
+
+# Run first, in the same kernel: every figure the notebook draws (inline,
+# in a widget, or saved to PNG by the training dashboard) passes through
+# print_figure, where its words and colours are checked.
+CHECK_FIGURES = """\
+import matplotlib.backend_bases as _backend_bases
+from convlab.viz import colour_rule_problems as _colour_problems, untranslated as _untranslated
+
+_figure_problems = []
+_print_figure = _backend_bases.FigureCanvasBase.print_figure
+
+def _checked_print_figure(self, *args, **kwargs):
+    _figure_problems.extend(f"no Vietnamese: {text!r}" for text in _untranslated(self.figure))
+    _figure_problems.extend(_colour_problems(self.figure))
+    return _print_figure(self, *args, **kwargs)
+
+_backend_bases.FigureCanvasBase.print_figure = _checked_print_figure
+"""
+REPORT_FIGURES = "import json; print(json.dumps(sorted(set(_figure_problems))))"
+
+
+class TimedClient(NotebookClient):
+    """A NotebookClient that records how long each cell took, as the user waited for it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seconds = {}
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        finally:
+            self.seconds[cell_index] = time.monotonic() - started
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     """Executed in a fresh kernel, as a student would; the file is not changed.
 
-    The notebooks assert the lecture's worked examples, so this runs them too.
+    The notebooks assert the lecture's worked examples, so this runs them
+    too. It also fails when a cell stalls (nbclient waits out the timeout
+    though the kernel is idle), and when a figure breaks the course's rules:
+    a title, axis label or legend without Vietnamese, or signed values not
+    drawn positive red / negative blue, centred, with a colour bar.
     """
     notebook = read(path)
-    # The per-cell timeout catches a hang; how fast the notebooks run is not a test.
-    # (nbclient sometimes sees the reply of a cell that displays a demo only at
-    # the timeout, though the kernel is idle: 02_visual_cortex's orientation
-    # demo, with ipykernel 6 and 7 alike. It then goes on; a short timeout
-    # keeps that wait short.)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(COURSE)}}).execute()
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(CHECK_FIGURES))
+    notebook.cells.append(nbformat.v4.new_code_cell(REPORT_FIGURES))
+    client = TimedClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
+                         resources={"metadata": {"path": str(COURSE)}})
+    started = time.monotonic()
+    client.execute()
+    total = time.monotonic() - started
+
     errors = [o for c in notebook.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors
+    stalled = {index: round(seconds) for index, seconds in client.seconds.items()
+               if seconds >= STALLED}
+    # Cell numbers as in the file (the check cell came first).
+    assert not stalled, f"cells that waited out the timeout, {{cell: seconds}}: " \
+        f"{ {index - 1: s for index, s in stalled.items()} }"
+    assert total < NOTEBOOK_LIMIT, f"{total:.0f} s for the whole notebook"
+    report = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    assert json.loads(report) == [], "figures that break the course's rules"

@@ -55,7 +55,7 @@ def test_filter_grid_rgb_tiles_are_each_filter_scaled_to_0_1():
     assert len(ax.images) == 10
     for k, image in enumerate(ax.images):
         np.testing.assert_allclose(image.get_array(), scale01(w[k].transpose(1, 2, 0)))
-    assert ax.get_title() == "10 filters 5x4x3"
+    assert ax.get_title() == "10 filters 5x4x3\n10 bộ lọc 5x4x3"     # English, then Vietnamese
     # 10 tiles: a near-square grid of 3 rows of 4.
     lefts = {image.get_extent()[0] for image in ax.images}
     tops = {image.get_extent()[3] for image in ax.images}
@@ -140,15 +140,17 @@ def test_activation_maps_runs_the_model_on_one_image():
     pairs = model.activations(image[None])
     panels = [ax for ax in fig.axes if ax.get_title()]  # not colorbars, not blank cells
     assert [ax.get_title().split("\n")[0] for ax in panels] == [
-        "input 8x8x3", "conv1", "pool1", "fc1"]
+        "input 8x8x3 / đầu vào 8x8x3", "conv1", "pool1", "fc1"]
     input_ax, conv_ax, pool_ax, fc_ax = panels
     np.testing.assert_allclose(input_ax.images[0].get_array(), scale01(image.transpose(1, 2, 0)))
     assert len(conv_ax.images) == 6 and "6 of 20 activation maps, 8x8" in conv_ax.get_title()
     for k, shown in enumerate(conv_ax.images):
         np.testing.assert_array_equal(shown.get_array(), pairs[0][1][0, k])
-    # One colour scale per layer: the maps of a layer can be compared.
+    # One colour scale per layer, centred on 0: the maps of a layer can be compared.
     norms = {(im.norm.vmin, im.norm.vmax) for im in pool_ax.images}
-    assert norms == {(pairs[1][1][0, :6].min(), pairs[1][1][0, :6].max())}
+    limit = np.abs(pairs[1][1][0, :6]).max()
+    assert norms == {(-limit, limit)}
+    assert {im.get_cmap().name for im in conv_ax.images} == {"RdBu_r"}
     heights = [bar.get_height() for bar in fc_ax.patches]
     np.testing.assert_allclose(heights, pairs[2][1][0])
     fig.canvas.draw()
@@ -199,9 +201,11 @@ def test_training_curves_from_a_dict():
     fig = viz.training_curves(history)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     loss_ax, acc_ax = fig.axes
-    assert (loss_ax.get_xlabel(), loss_ax.get_ylabel()) == ("iteration", "loss")
-    assert (acc_ax.get_xlabel(), acc_ax.get_ylabel()) == ("epoch", "accuracy")
-    assert [t.get_text() for t in acc_ax.get_legend().get_texts()] == ["train", "validation"]
+    assert (loss_ax.get_xlabel(), loss_ax.get_ylabel()) == ("iteration / vòng lặp",
+                                                            "loss / mất mát")
+    assert (acc_ax.get_xlabel(), acc_ax.get_ylabel()) == ("epoch", "accuracy / độ chính xác")
+    assert [t.get_text() for t in acc_ax.get_legend().get_texts()] == [
+        "training set / tập huấn luyện", "validation set / tập kiểm định"]
     lines = lines_by_gid(fig)
     np.testing.assert_array_equal(lines["loss"].get_xdata(), np.arange(200))
     np.testing.assert_array_equal(lines["loss"].get_ydata(), loss)
@@ -302,7 +306,9 @@ def test_conv_step_draws_the_lecture_example():
     fig = viz.conv_step(NINE_BY_NINE, EDGE_FILTER, 0, 0)
     assert isinstance(fig, Figure)
     input_ax, filter_ax, products_ax, sum_ax, output_ax = fig.axes
-    assert [ax.get_title() for ax in fig.axes] == ["input", "filter", "products", "", "output 7x7"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "input / đầu vào", "filter / bộ lọc", "products / tích từng phần tử", "",
+        "output 7x7 / đầu ra 7x7"]
     np.testing.assert_array_equal(input_ax.images[0].get_array(), NINE_BY_NINE)
     window = input_ax.patches[-1]
     assert (window.get_xy(), window.get_width(), window.get_height()) == ((-0.5, -0.5), 3, 3)
@@ -310,7 +316,7 @@ def test_conv_step_draws_the_lecture_example():
                                   "0×1\n= 0", "0×0\n= 0", "1×-1\n= -1",
                                   "1×1\n= 1", "1×0\n= 0", "0×-1\n= 0"]
     assert texts(sum_ax)[0].splitlines()[-1] == "= 1"
-    assert "sum" in texts(sum_ax)
+    assert "sum / tổng" in texts(sum_ax)
     assert texts(output_ax) == ["1"] + [""] * 48       # only (0, 0) is computed yet
     assert "output (0, 0) = 1" in fig._suptitle.get_text()
     fig.canvas.draw()
@@ -325,7 +331,7 @@ def test_conv_step_with_padding_bias_and_given_figure():
     assert input_ax.images[0].get_array().mask[0].all()   # the padding is masked (grey)
     assert "zero padding 1" in input_ax.get_title()
     total = x[1:4, 1:4].sum() + 0.5
-    assert texts(sum_ax)[0].splitlines()[-2:] == ["+ bias 0.5", f"= {total:.3g}"]
+    assert texts(sum_ax)[0].splitlines()[-2:] == ["+ bias 0.5 / + độ lệch 0.5", f"= {total:.3g}"]
     assert texts(output_ax)[4] == f"{total:.2g}"           # (1, 1) of a 3x3 output
     # Drawn again into the same figure: replaced, not added.
     viz.conv_step(x, np.ones((3, 3)), 0, 0, stride=2, pad=1, fig=fig)
@@ -419,10 +425,12 @@ def test_predictions_grid_marks_mistakes_in_red():
     fig = viz.predictions_grid(X, np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1]),
                                class_names=["cat", "dog", "frog"])
     titles = [ax.title for ax in fig.axes]
-    assert [t.get_text() for t in titles] == ["cat", "frog\ntrue: dog", "frog", "dog"]
+    assert [t.get_text() for t in titles] == ["cat", "frog\ntrue / đúng: dog", "frog", "dog"]
     red = [matplotlib.colors.same_color(t.get_color(), viz.WRONG_COLOR) for t in titles]
     assert red == [False, True, False, False]
-    assert fig._suptitle.get_text() == "3 of 4 predictions correct"
+    # The title says what the grid shows: these images, not a test accuracy.
+    assert fig._suptitle.get_text() == ("Of these 4 images: 1 predicted wrong (in red), 3 right\n"
+                                        "Trong 4 ảnh này: 1 dự đoán sai (màu đỏ), 3 đúng")
     fig.canvas.draw()
 
 

@@ -183,7 +183,18 @@ def test_pool_stepper_average():
 def test_pool_stepper_window_that_does_not_fit():
     demo = widgets.pool_stepper()
     demo.controls["size"].value = 3
-    assert "(4 - 3 + 2*0)/2 + 1 = 1.50 is not a whole number" in text(demo)
+    # Pooling has a window and no padding: its formula is (N - F)/S + 1.
+    assert "(4 - 3)/2 + 1 = 1.50 is not a whole number" in text(demo)
+    assert "3x3 pooling window with stride 2 does not fit a 4x4 input" in text(demo)
+    assert "padding" not in text(demo) and "filter" not in text(demo)
+    demo.controls["size"].value = 4
+    demo.controls["stride"].value = 3
+    assert demo.controls["step"].max == 0                    # one window: (4 - 4)/3 + 1 = 1
+    demo.controls["size"].value = 3
+    small = widgets.pool_stepper(x=np.ones((3, 3)))
+    small.controls["size"].value = 4
+    assert "the 4x4 pooling window is larger than the 3x3 input" in text(small)
+    assert "padding" not in text(small)
     demo.controls["stride"].value = 1
     assert demo.controls["step"].max == 3
     assert walk_steps(demo).tolist() == [[7, 8], [7, 8]]
@@ -382,3 +393,22 @@ def test_demos_work_in_vietnamese(name):
         if hasattr(control, "max"):
             control.value = control.max
     assert demo.readout.value
+
+
+# --- The fixes -------------------------------------------------------------
+
+def test_calculator_takes_alexnets_227():
+    demo = widgets.output_size_calculator()
+    assert demo.controls["n"].max >= 227
+    demo.controls["n"].value, demo.controls["f"].value = 227, 11
+    demo.controls["stride"].value = 4
+    assert "= 55" in text(demo)
+    assert widgets.padding_explorer().controls["n"].max >= 227
+
+
+def test_receptive_field_slider_is_named_as_the_text_says():
+    # The notebook and the docstring say "set pool_every"; so does the slider.
+    demo = widgets.receptive_field_growth(layers=3, pool_every=1)
+    assert demo.controls["pool_every"].description.startswith("pool_every")
+    assert "pooling" in demo.controls["pool_every"].description
+    assert "pool_every" in widgets.receptive_field_growth.__doc__

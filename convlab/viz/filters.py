@@ -13,7 +13,9 @@ from convlab import checks
 from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.viz.images import _show_image
-from convlab.viz.style import _axes, _figure, _grid_shape, _numeric_array, _scale01, _tile
+from convlab.viz.style import (NEGATIVE_COLOR, POSITIVE_COLOR, SIGNED_CMAP, _axes, _figure,
+                               _grid_shape, _numeric_array, _scale01, _tile, signed_limit)
+from convlab.viz.words import N_, bilingual
 
 
 # --- Filters -----------------------------------------------------------------
@@ -28,8 +30,8 @@ def filter_grid(w, ax=None, title=None, normalize="each"):
       its C channels, in grayscale; to see one channel k alone, pass
       ``w[:, k]``.
     - ax: axes to draw into (cleared first); None makes a new figure.
-    - title: the axes title; None writes the number and size of the filters,
-      "" writes none.
+    - title: the axes title; None writes the number and size of the filters
+      (in English and Vietnamese), "" writes none.
     - normalize: "each" scales every filter on its own to [0, 1] (min to
       black, max to white), which shows each pattern best; "all" uses one
       scale for all filters, which keeps their strengths comparable.
@@ -64,10 +66,10 @@ def filter_grid(w, ax=None, title=None, normalize="each"):
     cmap = None if C == 3 else "gray"
     _tile(ax, tiles, cmap=cmap, vmin=0, vmax=1)
     if title is None:
-        title = _("{count} filters {width}x{height}x{depth}").format(
+        title = bilingual(N_("{count} filters {width}x{height}x{depth}")).format(
             count=F, width=WW, height=HH, depth=C)
         if C not in (1, 3):
-            title += "\n" + _("(mean over the {depth} channels)").format(depth=C)
+            title += "\n" + bilingual(N_("(mean over the {depth} channels)")).format(depth=C)
     ax.set_title(title)
     return fig
 
@@ -93,11 +95,11 @@ def activation_maps(model, image, layers=None, max_maps=16, fig=None):
     - fig: figure to draw into (cleared first); None makes a new one.
 
     Each conv or pooling layer gets one panel: a grid of its maps, all on
-    one colour scale (so a map that stays dark is a filter that did not
-    respond). Returns the Figure.
+    one colour scale, by the colour rule (positive red, negative blue, zero
+    white, centred on 0, with a colour bar): a map that stays white is a
+    filter that did not respond, and after a ReLU no blue is left. Words are
+    in English and Vietnamese. Returns the Figure.
     """
-    from matplotlib.colors import Normalize
-
     max_maps = checks.whole_number("max_maps", max_maps, minimum=1)
     if image is not None:
         image = _numeric_array("image", image)
@@ -134,25 +136,26 @@ def activation_maps(model, image, layers=None, max_maps=16, fig=None):
     if image is not None:
         first = axes.pop(0)
         _show_image(first, image)
-        first.set_title(_("input {width}x{height}x{depth}").format(
+        first.set_title(bilingual(N_("input {width}x{height}x{depth}")).format(
             width=image.shape[2], height=image.shape[1], depth=image.shape[0]))
     for ax, (name, values) in zip(axes, chosen):
         if values.ndim == 1:
-            ax.bar(np.arange(values.size), values, color="#4c72b0")
+            # The colour rule: positive outputs red, negative ones blue.
+            ax.bar(np.arange(values.size), values,
+                   color=np.where(values >= 0, POSITIVE_COLOR, NEGATIVE_COLOR))
             ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_xlabel(_("neuron"))
-            ax.set_ylabel(_("value"))
-            ax.set_title(name + "\n" + _("{depth} outputs").format(depth=values.size))
+            ax.set_xlabel(bilingual(N_("neuron")))
+            ax.set_ylabel(bilingual(N_("value")))
+            ax.set_title(name + "\n" + bilingual(N_("{depth} outputs")).format(
+                depth=values.size))
             continue
         maps = values[:max_maps]
-        vmin, vmax = float(np.min(maps)), float(np.max(maps))
-        if vmin == vmax:
-            vmin, vmax = vmin - 0.5, vmax + 0.5
-        norm = Normalize(vmin=vmin, vmax=vmax)
-        images = _tile(ax, maps, cmap="viridis", norm=norm)
-        fig.colorbar(images[0], ax=ax, shrink=0.8)
-        ax.set_title(name + "\n" + _("{shown} of {depth} activation maps, "
-                                      "{width}x{height}").format(
+        limit = signed_limit(maps)
+        images = _tile(ax, maps, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
+        fig.colorbar(images[0], ax=ax, shrink=0.8,
+                     label=bilingual(N_("+ red, − blue")))
+        ax.set_title(name + "\n" + bilingual(N_("{shown} of {depth} activation maps, "
+                                                 "{width}x{height}")).format(
             shown=len(maps), depth=values.shape[0], width=values.shape[2],
             height=values.shape[1]))
     return fig

@@ -13,6 +13,7 @@ from convlab import checks
 from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.viz.style import _figure, _numeric_array, _scale01, WRONG_COLOR
+from convlab.viz.words import N_, bilingual
 
 
 # --- Images ------------------------------------------------------------------
@@ -43,8 +44,10 @@ def predictions_grid(X, y_true, y_pred, class_names=None, ncols=8, fig=None):
 
     Inputs as ``image_grid``, with y_true (N,) the true labels and y_pred
     (N,) the predictions. A wrong prediction gets a red title naming both
-    classes and a red frame; the figure's title counts the correct ones.
-    Returns the Figure.
+    classes and a red frame; the figure's title counts the wrong and the
+    right ones among the images shown (in English and Vietnamese): when the
+    images are a chosen few (the mistakes first, say), give the figure a
+    title that says so. Returns the Figure.
     """
     X = _images(X)
     y_true = _per_image("y_true", y_true, len(X))
@@ -57,13 +60,15 @@ def predictions_grid(X, y_true, y_pred, class_names=None, ncols=8, fig=None):
             titles.append(pred_name)
             colors.append(None)
         else:
-            titles.append(_("{predicted}\ntrue: {true}").format(
-                predicted=pred_name, true=true_name))
+            # The true class, "true / đúng: 7", under the prediction.
+            titles.append("{}\n{}: {}".format(pred_name, bilingual(N_("true")),
+                                               true_name))
             colors.append(WRONG_COLOR)
     fig = _image_panels(X, titles, colors, ncols, fig)
     correct = sum(color is None for color in colors)
-    fig.suptitle(_("{correct} of {total} predictions correct").format(
-        correct=correct, total=len(X)))
+    fig.suptitle(bilingual(N_("Of these {total} images: {wrong} predicted wrong (in red), "
+                              "{correct} right")).format(
+        total=len(X), wrong=len(X) - correct, correct=correct))
     return fig
 
 

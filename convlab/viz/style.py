@@ -1,5 +1,11 @@
 """What every plot of convlab.viz shares: the colours, figures and axes,
 grids of cells with their numbers, outlines, checks of the arguments.
+
+The course's colour rule for signed values (weights, filters, products,
+activations, gradients): **positive red, negative blue, zero white**, with
+the diverging colour map ``SIGNED_CMAP`` ("RdBu_r") centred on zero
+(vmin = -vmax), and a colour bar or a legend that says so. ``signed_image``
+draws one such map; ``colour_rule_problems(fig)`` checks a figure.
 """
 
 import math
@@ -12,6 +18,13 @@ from convlab.errors import ShapeError
 from convlab.i18n import _
 
 
+# The colour rule: positive red, negative blue, zero white (course/glossary.md).
+SIGNED_CMAP = "RdBu_r"
+POSITIVE_COLOR = "#b2182b"          # the ends of RdBu_r
+NEGATIVE_COLOR = "#2166ac"
+# Diverging colour maps: drawing with any of them means "these values are signed".
+DIVERGING_CMAPS = {"RdBu", "bwr", "seismic", "coolwarm", "PiYG", "PRGn", "BrBG", "PuOr",
+                   "RdGy", "RdYlBu", "RdYlGn", "Spectral"}
 # Colours shared by the step pictures: the window and the output cell it
 # makes are outlined in the same colour, so the eye links them.
 HIGHLIGHT = "#e66100"
@@ -176,39 +189,44 @@ def _cells(ax, values, cmap, texts=None, signed=False, vmin=None, vmax=None,
            blank="white", text_colors=None, weights=None, fontsize=None):
     """A grid of cells coloured by value, with ``texts`` written in them.
 
-    Colours are kept light (the largest value at about the middle of the
-    colour map) so that black text stays readable; ``signed`` centres the
-    colour map on zero. nan and masked cells are drawn in ``blank``.
+    ``signed`` draws by the colour rule (``SIGNED_CMAP`` centred on zero)
+    instead of ``cmap``. Each text is black on a light cell, white on a
+    dark one (a colour in ``text_colors`` overrides it, "" keeps it). nan
+    and masked cells are drawn in ``blank``. Returns the AxesImage.
     """
     import matplotlib
 
     values = np.ma.masked_invalid(values)
     rows, cols = values.shape
     finite = values.compressed()
+    if signed:
+        cmap = SIGNED_CMAP
+        vmax = signed_limit(finite) if vmax is None else vmax
+        vmin = -vmax
     if vmin is None:
         vmin = finite.min() if finite.size else 0.0
     if vmax is None:
         vmax = finite.max() if finite.size else 1.0
-    if signed:
-        limit = max(abs(vmin), abs(vmax), 1e-12)
-        vmin, vmax = -2 * limit, 2 * limit
-    else:
-        vmax = vmax + max(vmax - vmin, 1e-12)
+    if vmax == vmin:
+        vmax = vmin + 1.0
     colormap = matplotlib.colormaps[cmap].with_extremes(bad=blank)
-    ax.imshow(values, cmap=colormap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    image = ax.imshow(values, cmap=colormap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
     ax.grid(which="minor", color="0.55", linewidth=0.8)
     ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
     if texts is None or max(rows, cols) > MAX_CELLS_WITH_TEXT:
-        return
+        return image
     if fontsize is None:
         fontsize = 11 if max(rows, cols) <= 10 else 8
+    colors = image.to_rgba(values)
     for r in range(rows):
         for c in range(cols):
+            color = (text_colors[r][c] if text_colors is not None else "") \
+                or text_color(colors[r, c])
             ax.text(c, r, texts[r][c], ha="center", va="center", fontsize=fontsize,
-                    color="black" if text_colors is None else text_colors[r][c],
-                    fontweight="normal" if weights is None else weights[r][c])
+                    color=color, fontweight="normal" if weights is None else weights[r][c])
+    return image
 
 
 def _text_panel(ax, heading, lines, fontsize=12):
@@ -220,6 +238,129 @@ def _text_panel(ax, heading, lines, fontsize=12):
     above = len(lines) * 1.6 * fontsize / 2 + 10
     ax.annotate(heading, (0.5, 0.5), xycoords="axes fraction", xytext=(0, above),
                 textcoords="offset points", ha="center", va="bottom", fontsize=fontsize)
+
+
+def signed_limit(values):
+    """The largest absolute value of ``values`` (nan ignored), 1 when they are all 0."""
+    values = np.asarray(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    limit = float(finite.max()) if finite.size else 0.0
+    return limit if limit > 0 else 1.0
+
+
+def signed_image(ax, values, limit=None, colorbar=True, label=None, **imshow_kwargs):
+    """Draw signed values (H, W) by the colour rule: positive red, negative blue, 0 white.
+
+    Inputs:
+    - ax: the axes to draw into
+    - values: a 2-D array
+    - limit: the colours go from -limit (darkest blue) to +limit (darkest
+      red); None takes the largest absolute value of ``values``. Pass one
+      limit to several maps to make them comparable.
+    - colorbar: add a colour bar next to ``ax`` (the rule wants a colour bar
+      or a legend on every signed map)
+    - label: the colour bar's label; None writes the rule itself in both
+      languages. Other keyword arguments go to ``imshow``.
+
+    Returns the AxesImage (its ``.colorbar`` is the colour bar).
+    """
+    from convlab.viz.words import N_, bilingual
+
+    limit = signed_limit(values) if limit is None else float(limit)
+    image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit,
+                      **{"interpolation": "nearest", **imshow_kwargs})
+    if colorbar:
+        if label is None:
+            label = bilingual(N_("+ red, − blue"))
+        ax.figure.colorbar(image, ax=ax, shrink=0.8, label=label)
+    return image
+
+
+def text_color(rgba):
+    """"black" or "white": the text colour that reads best on a cell of colour ``rgba``."""
+    red, green, blue = rgba[:3]
+    # Relative luminance (ITU-R BT.709) of the cell's colour.
+    return "black" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5 else "white"
+
+
+def annotate_cells(ax, image, texts=None, fontsize=9, **text_kwargs):
+    """Write a number into each cell of ``image`` (an AxesImage), readable on dark cells.
+
+    ``texts`` (rows, cols) holds the strings; None writes the image's values
+    with 2 significant digits. Each text is black on a light cell and white
+    on a dark one, chosen from the cell's colour. Returns the Text artists.
+    """
+    values = np.ma.masked_invalid(image.get_array())
+    colors = image.to_rgba(values)
+    if texts is None:
+        texts = [["" if values.mask[r, c] else _fmt(values[r, c], digits=2)
+                  for c in range(values.shape[1])] for r in range(values.shape[0])]
+    artists = []
+    for (r, c), text in np.ndenumerate(np.asarray(texts, dtype=object)):
+        artists.append(ax.text(c, r, text, ha="center", va="center", fontsize=fontsize,
+                               color=text_color(colors[r, c]), **text_kwargs))
+    return artists
+
+
+def colour_rule_problems(fig):
+    """What breaks the colour rule in ``fig``; an empty list when nothing does.
+
+    A map breaks it when it draws negative values, or uses a diverging
+    colour map, without ``SIGNED_CMAP`` centred on zero (vmin = -vmax), or
+    without a colour bar (its own, or one of the same scale) or a legend
+    (on its axes or the figure).
+    Images in colour (RGB) are photos and filters shown as pictures: not checked.
+    """
+    # Colour bars, by what they show: one colour bar may serve several maps
+    # drawn on the same scale.
+    scales = set()
+    for ax in fig.get_axes():
+        for mappable in list(ax.get_images()) + list(ax.collections):
+            if getattr(mappable, "colorbar", None) is not None:
+                scales.add(_scale(mappable))
+    problems = []
+    for ax in fig.get_axes():
+        for image in ax.get_images():
+            values = np.ma.masked_invalid(image.get_array())
+            if values.ndim != 2:
+                continue
+            name = image.get_cmap().name.removesuffix("_r")
+            if not (name in DIVERGING_CMAPS or (values.count() and values.min() < 0)):
+                continue
+            where = ax.get_title() or ax.get_label()
+            vmin, vmax = image.norm.vmin, image.norm.vmax
+            if image.get_cmap().name != SIGNED_CMAP:
+                problems.append(f"{where!r}: colour map {image.get_cmap().name}, "
+                                f"not {SIGNED_CMAP}")
+            elif not np.isclose(vmin, -vmax):
+                problems.append(f"{where!r}: not centred on 0 (vmin {vmin}, vmax {vmax})")
+            legends = [ax.get_legend()] + list(fig.legends)
+            if _scale(image) not in scales and not any(legends):
+                problems.append(f"{where!r}: no colour bar or legend")
+    return problems
+
+
+def _scale(mappable):
+    """(colour map name, vmin, vmax) of an image, rounded: what its colour bar would show."""
+    norm = mappable.norm
+    return (mappable.get_cmap().name, round(float(norm.vmin), 9), round(float(norm.vmax), 9))
+
+
+def sign_legend(fig):
+    """A legend of the colour rule under ``fig``: positive red, zero white, negative blue.
+
+    For signed grids whose numbers are written into the cells, where a
+    colour bar would say less than the numbers. Returns the Legend.
+    """
+    from matplotlib.patches import Patch
+
+    from convlab.viz.words import N_, bilingual
+
+    handles = [Patch(facecolor=POSITIVE_COLOR, label=bilingual(N_("positive"))),
+               Patch(facecolor="white", edgecolor="0.5", label=bilingual(N_("zero"))),
+               Patch(facecolor=NEGATIVE_COLOR, label=bilingual(N_("negative")))]
+    return fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9,
+                      frameon=False)
 
 
 def _rectangle(row, col, rows, cols, color=HIGHLIGHT, fill=False, **kwargs):

@@ -8,6 +8,7 @@ import numpy as np
 
 from convlab.i18n import _
 from convlab.viz.style import _figure
+from convlab.viz.words import N_, bilingual
 
 
 # --- Training curves ---------------------------------------------------------
@@ -32,24 +33,24 @@ def training_curves(history, fig=None):
     Left: the loss of each iteration (light) and its moving average (dark),
     which shows the trend through the noise of the minibatches. Right: train
     and validation accuracy per epoch; a growing gap between them is
-    overfitting. Returns the Figure; ``update_training_curves(fig, history)``
+    overfitting. Words are in English and Vietnamese. Returns the Figure; ``update_training_curves(fig, history)``
     redraws it with new numbers.
     """
     loss, train_acc, val_acc = _history(history)
     fig = _figure(fig, figsize=(11, 4))
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot([], [], color="#4c72b0", alpha=0.3, linewidth=0.8,
-                 label=_("loss"), gid="loss")
+                 label=bilingual(N_("loss")), gid="loss")
     loss_ax.plot([], [], color="#1f3b73", linewidth=2,
-                 label=_("moving average"), gid="loss_average")
-    loss_ax.set_xlabel(_("iteration"))
-    loss_ax.set_ylabel(_("loss"))
-    loss_ax.set_title(_("training loss"))
-    acc_ax.plot([], [], "o-", color="#4c72b0", label=_("train"), gid="train_acc")
-    acc_ax.plot([], [], "o-", color="#dd8452", label=_("validation"), gid="val_acc")
-    acc_ax.set_xlabel(_("epoch"))
-    acc_ax.set_ylabel(_("accuracy"))
-    acc_ax.set_title(_("accuracy"))
+                 label=bilingual(N_("moving average")), gid="loss_average")
+    loss_ax.set_xlabel(bilingual(N_("iteration")))
+    loss_ax.set_ylabel(bilingual(N_("loss")))
+    loss_ax.set_title(bilingual(N_("training loss")))
+    acc_ax.plot([], [], "o-", color="#4c72b0", label=bilingual(N_("training set")), gid="train_acc")
+    acc_ax.plot([], [], "o-", color="#dd8452", label=bilingual(N_("validation set")), gid="val_acc")
+    acc_ax.set_xlabel(bilingual(N_("epoch")))
+    acc_ax.set_ylabel(bilingual(N_("accuracy")))
+    acc_ax.set_title(bilingual(N_("accuracy")))
     from matplotlib.ticker import MaxNLocator
     acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in (loss_ax, acc_ax):

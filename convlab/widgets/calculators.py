@@ -23,6 +23,7 @@ from convlab.errors import ShapeError
 from convlab.i18n import _
 from convlab.shapes import conv_output_size, conv_param_count
 from convlab.viz import HIGHLIGHT, PADDING_COLOR
+from convlab.viz.words import N_, bilingual
 from convlab.widgets.base import Demo
 
 __all__ = ["output_size_calculator", "padding_explorer", "receptive_field_growth"]
@@ -34,6 +35,8 @@ ERROR_COLOR = "#b00000"
 MAX_CELLS_WITH_LINES = 40
 # The pooling layers of receptive_field_growth: 2x2, stride 2.
 POOL_SIZE = POOL_STRIDE = 2
+# The largest input size N of the sliders: AlexNet's 227 fits.
+MAX_INPUT_SIZE = 256
 
 
 def output_size_calculator(n=7, f=3, stride=1, pad=0, channels=3, filters=10):
@@ -89,7 +92,7 @@ class OutputSizeCalculator(Demo):
 
     def __init__(self, n=7, f=3, stride=1, pad=0, channels=3, filters=10):
         controls = {
-            "n": _slider(_("input size N"), n, 1, 64),
+            "n": _slider(_("input size N"), n, 1, MAX_INPUT_SIZE),
             "f": _slider(_("filter size F"), f, 1, 11),
             "stride": _slider(_("stride S"), stride, 1, 6),
             "pad": _slider(_("zero padding P"), pad, 0, 5),
@@ -180,22 +183,22 @@ def _landing_figure(n, f, s, p, size):
                                     linewidth=2.5, linestyle="--", clip_on=False))
         grid_ax.set_xlim(-0.5, max(padded, f) - 0.5)
         grid_ax.set_ylim(max(padded, f) - 0.5, -0.5)
-    grid_ax.set_title(_("Input {n}x{n}, zero padding P = {p}, filter {f}x{f}, stride {s}\n"
-                        "dots: where the filter's top-left corner lands").format(
-        n=n, p=p, f=f, s=s), fontsize=10)
-    legend = [Patch(facecolor=INPUT_COLOR, edgecolor="0.5", label=_("input"))]
+    grid_ax.set_title(bilingual(N_("Input {n}x{n}, zero padding P = {p}, filter {f}x{f}, "
+                                   "stride {s}\ndots: where the filter's top-left corner "
+                                   "lands")).format(n=n, p=p, f=f, s=s), fontsize=10)
+    legend = [Patch(facecolor=INPUT_COLOR, edgecolor="0.5", label=bilingual(N_("input")))]
     if (kind == 2).any():
         legend.append(Patch(facecolor=MISSED_COLOR, edgecolor="0.5",
-                            label=_("never under the filter")))
+                            label=bilingual(N_("never under the filter"))))
     if p:
         legend.insert(0, Patch(facecolor=PADDING_COLOR, edgecolor="0.5",
-                               label=_("zero padding")))
+                               label=bilingual(N_("zero padding"))))
     grid_ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.02),
                    ncols=len(legend), fontsize=9, frameon=False)
 
     if size is None:
         out_ax.set_axis_off()
-        text = _("does not fit")
+        text = bilingual(N_("does not fit"))
         if padded >= f:
             text += "\n({} - {} + 2*{})/{} + 1 = {:.2f}".format(n, f, p, s, (padded - f) / s + 1)
         else:
@@ -209,8 +212,8 @@ def _landing_figure(n, f, s, p, size):
         cells = np.arange(size)
         out_ax.scatter(*np.meshgrid(cells, cells), s=max(4.0, min(80.0, 2500.0 / size ** 2)),
                        color=HIGHLIGHT)
-        out_ax.set_title(_("Output {size}x{size}: one value per dot").format(size=size),
-                         fontsize=10)
+        out_ax.set_title(bilingual(N_("Output {size}x{size}: one value per dot")).format(
+            size=size), fontsize=10)
     return fig
 
 
@@ -221,7 +224,7 @@ class PaddingExplorer(Demo):
 
     def __init__(self, n=32, f=5, layers=3):
         controls = {
-            "n": _slider(_("input size N"), n, 1, 64),
+            "n": _slider(_("input size N"), n, 1, MAX_INPUT_SIZE),
             "f": _slider(_("filter size F"), f, 1, 11),
             "layers": _slider(_("layers"), layers, 1, 10),
             "pad": ipywidgets.Checkbox(value=False, description=_("zero padding (F-1)/2"),
@@ -235,15 +238,17 @@ class PaddingExplorer(Demo):
         """Recompute the readout and the picture from the controls."""
         n, f, layers = (self.controls[name].value for name in ("n", "f", "layers"))
         keep = (f - 1) // 2           # (F - 1)/2, rounded down for an even F
-        rows = [(_("without zero padding (P = 0)"), 0),
-                (_("with zero padding P = (F - 1)/2 = {pad}").format(pad=keep), keep)]
+        # (message, P): the readout says the message in the chosen language,
+        # the figure in both.
+        rows = [(N_("without zero padding (P = 0)"), 0),
+                (N_("with zero padding P = (F - 1)/2 = {pad}"), keep)]
         if self.controls["pad"].value:
             rows.reverse()            # the chosen one first
         rows = [(label, pad) + _stacked_sizes(n, f, pad, layers) for label, pad in rows]
 
         lines = [_("Conv layers {f}x{f}, stride 1, input {n}x{n}:").format(f=f, n=n)]
         for k, (label, pad, sizes, error) in enumerate(rows):
-            text = "{}: {}".format(label, " → ".join(map(str, sizes)))
+            text = "{}: {}".format(_(label).format(pad=pad), " → ".join(map(str, sizes)))
             if error:
                 text += "<br>&nbsp;&nbsp;" + _("layer {k} does not fit: {message}").format(
                     k=len(sizes), message=html.escape(str(error)))
@@ -288,15 +293,17 @@ def _padding_figure(rows, n, layers, keep):
                                        facecolor=PADDING_COLOR, edgecolor="0.6"))
             ax.add_patch(Rectangle((left + pad, pad), size, size, facecolor=color,
                                    edgecolor="black"))
-            name = _("input") if layer == 0 else _("layer {k}").format(k=layer)
+            name = bilingual(N_("input")) if layer == 0 else \
+                bilingual(N_("layer {k}")).format(k=layer)
             ax.text(left + pad + size / 2, -0.08 * n, "{}\n{}x{}".format(name, size, size),
                     ha="center", va="top", fontsize=9)
         if error:
             ax.text(len(sizes) * pitch + n / 2, n / 2,
-                    _("layer {k}:\ndoes not fit").format(k=len(sizes)),
+                    bilingual(N_("layer {k}: does not fit")).format(k=len(sizes)),
                     ha="center", va="center", color=ERROR_COLOR, fontsize=10)
         ax.set_axis_off()
-        ax.set_title(label, fontsize=11, fontweight="bold" if k == 0 else "normal",
+        ax.set_title(bilingual(label).format(pad=pad), fontsize=11,
+                     fontweight="bold" if k == 0 else "normal",
                      color="black" if k == 0 else "0.4")
     axes[0].set_xlim(-0.5, (layers + 1) * pitch)
     axes[0].set_ylim(-0.45 * n, n + 2 * keep + 0.5)
@@ -315,7 +322,8 @@ class ReceptiveFieldGrowth(Demo):
             "layers": _slider(_("depth: conv layers"), layers, 1, 8),
             "f": _slider(_("filter size F"), f, 1, 7),
             "stride": _slider(_("stride S"), stride, 1, 3),
-            "pool_every": _slider(_("layers between 2x2 poolings (0 = no pooling)"),
+            "pool_every": _slider(_("pool_every: a 2x2 pooling layer after every "
+                                    "pool_every conv layers (0 = no pooling)"),
                                   pool_every, 0, 4),
         }
         self.figure = None          # the last picture drawn, e.g. to save it
@@ -395,21 +403,22 @@ def _field_figure(steps):
     for step, shade in reversed(list(zip(steps, shades))):
         r = step["field"]
         start = centre - (r - 1) // 2 - 0.5
-        label = _("layer {k}: {r}x{r}").format(k=step["layer"], r=r) if step["kind"] == "conv" \
-            else _("pooling: {r}x{r}").format(r=r)
+        label = bilingual(N_("layer {k}: {r}x{r}")).format(k=step["layer"], r=r) \
+            if step["kind"] == "conv" else bilingual(N_("pooling: {r}x{r}")).format(r=r)
         handles.append(ax.add_patch(Rectangle(
             (start, start), r, r, facecolor=shade, edgecolor="black", linewidth=1,
             label=label)))
     ax.add_patch(Rectangle((centre - 0.5, centre - 0.5), 1, 1, facecolor=HIGHLIGHT,
-                           edgecolor="black", label=_("the neuron's centre")))
+                           edgecolor="black", label=bilingual(N_("the neuron's centre"))))
     ax.set_xlim(-0.5, side - 0.5)
     ax.set_ylim(side - 0.5, -0.5)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.legend(handles=handles[::-1], loc="upper left", bbox_to_anchor=(1.02, 1),
-              fontsize=9, title=_("receptive field"))
-    ax.set_title(_("What one neuron sees of the input, layer by layer"), fontsize=11)
+              fontsize=9, title=bilingual(N_("receptive field")))
+    ax.set_title(bilingual(N_("What one neuron sees of the input, layer by layer")),
+                 fontsize=11)
     return fig
 
 

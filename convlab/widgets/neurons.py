@@ -16,12 +16,15 @@ from convlab import checks
 from convlab import data as datasets
 from convlab.i18n import _
 from convlab.models import Perceptron
+from convlab.viz.style import NEGATIVE_COLOR, POSITIVE_COLOR, SIGNED_CMAP
+from convlab.viz.words import N_, bilingual
 from convlab.widgets.base import Demo
 
-# Red for positive weights (excitatory), blue for negative ones (inhibitory).
-DIVERGING = "RdBu_r"
-EXCITATORY_COLOR = "#d62728"
-INHIBITORY_COLOR = "#1f77b4"
+# The colour rule: red for positive weights (excitatory), blue for negative
+# ones (inhibitory).
+DIVERGING = SIGNED_CMAP
+EXCITATORY_COLOR = POSITIVE_COLOR
+INHIBITORY_COLOR = NEGATIVE_COLOR
 WRONG_COLOR = "#d62728"
 RIGHT_COLOR = "#2ca02c"
 
@@ -202,11 +205,11 @@ class PerceptronTrainer(Demo):
         example_ax.set_xticks([])
         example_ax.set_yticks([])
         if self.last is None:
-            example_ax.set_title(_("next: example {number}, d = {d}").format(
+            example_ax.set_title(bilingual(N_("next: example {number}, d = {d}")).format(
                 number=index + 1, d=self._name(int(self.d[index]))))
         else:
             wrong = self.last["y"] != self.last["d"]
-            example_ax.set_title(_("example {number}: d = {d}, y(t) = {y}").format(
+            example_ax.set_title(bilingual(N_("example {number}: d = {d}, y(t) = {y}")).format(
                 number=index + 1, d=self._name(self.last["d"]), y=self.last["y"]),
                 color=WRONG_COLOR if wrong else "black")
 
@@ -214,28 +217,31 @@ class PerceptronTrainer(Demo):
         limit = float(np.abs(w).max()) or 1.0      # all zero: any scale will do
         image = weights_ax.imshow(w, cmap=DIVERGING, vmin=-limit, vmax=limit,
                                   interpolation="nearest")
-        fig.colorbar(image, ax=weights_ax, shrink=0.85)
+        fig.colorbar(image, ax=weights_ax, shrink=0.85,
+                     label=bilingual(N_("+ red, − blue")))
         weights_ax.set_xticks([])
         weights_ax.set_yticks([])
-        weights_ax.set_title(_("weights w (red +, blue -), b = {b:.3g}").format(
+        weights_ax.set_title(bilingual(N_("weights w, b = {b:.3g}")).format(
             b=self.perceptron.b))
 
         done = self.mistakes_per_epoch
         epochs = np.arange(1, len(done) + 1)
         if done:
-            mistakes_ax.bar(epochs, done, color="#4c72b0", label=_("finished epoch"))
+            mistakes_ax.bar(epochs, done, color="#4c72b0",
+                            label=bilingual(N_("finished epoch")))
         if self.position != 0:
             mistakes_ax.bar([len(done) + 1], [self.epoch_mistakes], color="#4c72b0",
-                            alpha=0.35, hatch="//", label=_("current epoch (so far)"))
+                            alpha=0.35, hatch="//",
+                            label=bilingual(N_("current epoch (so far)")))
         for epoch, count in zip(epochs, done):
             mistakes_ax.text(epoch, count, str(count), ha="center", va="bottom")
         mistakes_ax.set_xlim(0.3, max(len(done) + 1, 5) + 0.7)
         mistakes_ax.set_ylim(0, max([*done, self.epoch_mistakes, 1]) * 1.2)
         mistakes_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         mistakes_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        mistakes_ax.set_xlabel(_("epoch"))
-        mistakes_ax.set_ylabel(_("mistakes"))
-        mistakes_ax.set_title(_("mistakes per epoch"))
+        mistakes_ax.set_xlabel(bilingual(N_("epoch")))
+        mistakes_ax.set_ylabel(bilingual(N_("mistakes")))
+        mistakes_ax.set_title(bilingual(N_("mistakes per epoch")))
         if done or self.position:
             mistakes_ax.legend(loc="upper right", fontsize=9)
         return fig
@@ -434,9 +440,13 @@ class OrientationTuning(Demo):
 
     # --- Readout and figure -------------------------------------------------------------
 
+    # The three cells, by key: the readout names them in the chosen
+    # language, the figure in both.
+    NAMES = {"simple": N_("simple cell"), "complex": N_("complex cell"),
+             "end_stopped": N_("end-stopped cell")}
+
     def names(self):
-        return {"simple": _("simple cell"), "complex": _("complex cell"),
-                "end_stopped": _("end-stopped cell")}
+        return {key: _(name) for key, name in self.NAMES.items()}
 
     def update(self, change=None):
         responses = self.responses()
@@ -455,8 +465,8 @@ class OrientationTuning(Demo):
 
         responses = self.responses() if responses is None else responses
         preferred = self.controls["preferred"].value
-        fig = _figure((13, 4.4))
-        image_ax, bars_ax, curve_ax = fig.subplots(1, 3, width_ratios=[1.1, 0.8, 1.3])
+        fig = _figure((14, 5.2))
+        image_ax, bars_ax, curve_ax = fig.subplots(1, 3, width_ratios=[1.1, 1.0, 1.3])
 
         # The stimulus on a dark gray background (not black, so that the
         # field's colours show), the simple cell's field drawn over it.
@@ -493,46 +503,48 @@ class OrientationTuning(Demo):
         image_ax.set_ylim(self.size - 0.5, -0.5)
         image_ax.set_xticks([])
         image_ax.set_yticks([])
-        image_ax.set_title(_("stimulus and receptive field"))
+        image_ax.set_title(bilingual(N_("stimulus and receptive field")))
         image_ax.legend(handles=[
-            Patch(color=EXCITATORY_COLOR, alpha=0.7, label=_("excitatory (+)")),
-            Patch(color=INHIBITORY_COLOR, alpha=0.7, label=_("inhibitory (-)")),
+            Patch(color=EXCITATORY_COLOR, alpha=0.7, label=bilingual(N_("excitatory (+)"))),
+            Patch(color=INHIBITORY_COLOR, alpha=0.7, label=bilingual(N_("inhibitory (-)"))),
             Line2D([], [], linestyle="--", color="#f0c000", linewidth=2,
-                   label=_("complex cell's field")),
+                   label=bilingual(N_("complex cell's field"))),
             Line2D([], [], linestyle=":", color="#c27ae0", linewidth=2.5,
-                   label=_("end zones (suppress)")),
+                   label=bilingual(N_("end zones (suppress)"))),
         ], loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8,
             frameon=False)
 
-        names = self.names()
+        names = {key: bilingual(name) for key, name in self.NAMES.items()}
         keys = ["simple", "complex", "end_stopped"]
         colors = ["#4c72b0", "#dd8452", "#55a868"]
         values = [responses[k] for k in keys]
         bars_ax.bar(range(3), values, color=colors)
         for k, value in enumerate(values):
             bars_ax.text(k, value + 0.02, f"{value:.2f}", ha="center", va="bottom")
-        bars_ax.set_xticks(range(3), [names[k].replace(" ", "\n", 1) for k in keys])
+        # One language per line under each bar.
+        bars_ax.set_xticks(range(3), [names[k].replace(" / ", "\n") for k in keys],
+                           fontsize=8)
         bars_ax.set_ylim(0, max(1.15, max(values) + 0.15))
-        bars_ax.set_ylabel(_("response"))
-        bars_ax.set_title(_("responses"))
+        bars_ax.set_ylabel(bilingual(N_("response")))
+        bars_ax.set_title(bilingual(N_("responses")))
 
         angles, curves = self.tuning_curve()
         for key, color, style in zip(keys, colors, ["-", "-", "--"]):
             curve_ax.plot(angles, curves[key], style, color=color, label=names[key],
                           linewidth=2)
         curve_ax.axvline(self.controls["orientation"].value, color="black",
-                         linewidth=1, label=_("this bar"))
+                         linewidth=1, label=bilingual(N_("this bar")))
         curve_ax.axvline(preferred, color="gray", linestyle=":", linewidth=1.5,
-                         label=_("preferred"))
+                         label=bilingual(N_("preferred")))
         curve_ax.set_xlim(0, 180)
         curve_ax.set_xticks(range(0, 181, 45))
         curve_ax.set_ylim(0, max(1.05, max(c.max() for c in curves.values()) + 0.05))
-        curve_ax.set_xlabel(_("orientation of the bar (degrees)"))
-        curve_ax.set_ylabel(_("response"))
-        curve_ax.set_title(_("tuning curve (this bar, turned)"))
+        curve_ax.set_xlabel(bilingual(N_("orientation of the bar (degrees)")))
+        curve_ax.set_ylabel(bilingual(N_("response")))
+        curve_ax.set_title(bilingual(N_("tuning curve (this bar, turned)")))
         curve_ax.grid(alpha=0.3)
-        curve_ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13),
-                        ncol=3, frameon=False)
+        curve_ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+                        ncol=2, frameon=False)
         return fig
 
 

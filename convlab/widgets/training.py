@@ -18,12 +18,12 @@ import traceback
 
 import numpy as np
 import ipywidgets
-from IPython.display import display
 
 from convlab import checks, viz
 from convlab.i18n import _
 from convlab.models import ConvNet
 from convlab.solver import Solver
+from convlab.viz.words import N_, bilingual
 from convlab.widgets.base import Demo
 
 # During training, after a redraw that took s seconds, the next one of the
@@ -161,10 +161,10 @@ class TrainingDashboard(Demo):
             self.images["curves"],
             ipywidgets.HBox([self.images["filters"], self.images["activations"]]),
             self.images["predictions"]])
-        # Put in place once, from the notebook's thread; afterwards only the
-        # images' pixels change.
-        with self.plot:
-            display(box)
+        # Put in place once; afterwards only the images' pixels change. (As
+        # children of the plot area, not displayed into an Output widget:
+        # see widgets/base.py.)
+        self.plot.children = [box]
         self.update()
         self.draw(heavy=True)
 
@@ -383,7 +383,8 @@ class TrainingDashboard(Demo):
             panels = len(shown) + 1
             figure.set_size_inches(3.0 * min(3, panels), 3.0 * int(np.ceil(panels / 3)))
             viz.activation_maps(pairs, image, layers=shown, fig=figure)
-            figure.suptitle(_("activation maps of one validation image ({label})").format(
+            figure.suptitle(bilingual(N_("activation maps of one validation image "
+                                         "({label})")).format(
                 label=names[label] if names is not None else label))
             self.images["activations"].value = _png(figure)
 
