@@ -22,3 +22,11 @@ def english_by_default(monkeypatch):
     convlab.set_language(None)
     yield
     convlab.set_language(None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (tests/browsing.py), for a module."""
+    from browsing import chromium
+    with chromium() as launched:
+        yield launched

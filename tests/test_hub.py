@@ -22,25 +22,19 @@ import json
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from browsing import CHROMIUM, free_port, served
 from convlab.classroom import demo_class
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
 NAME = "a2_convolution"
 PASSWORD = "convlab-hub-test-2026"
 PREFIX = "clhub"
@@ -69,12 +63,6 @@ def _missing():
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="playwright is not installed (make install)")
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def convlab(*args):
@@ -115,35 +103,17 @@ def hub():
     subprocess.run(["chpasswd"], input="".join(f"{n}:{PASSWORD}\n" for n in accounts),
                    text=True, check=True)
     port = free_port()
-    process = None
     try:
         timings = {}
         start = time.perf_counter()
         convlab("hub", "setup", "--instructor", INSTRUCTOR, "--students",
                 ",".join(STUDENTS), "--state", str(STATE))
         timings["setup"] = time.perf_counter() - start
-        log = open(folder / "hub.log", "w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "convlab", "hub", "start", "--port", str(port),
-             "--state", str(STATE)], stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/hub/api", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail((folder / "hub.log").read_text())
-                time.sleep(0.5)
-        yield {"url": url, "log": folder / "hub.log", "timings": timings}
+        with served([sys.executable, "-m", "convlab", "hub", "start", "--port", str(port),
+                     "--state", str(STATE)], f"{url}/hub/api", folder / "hub.log"):
+            yield {"url": url, "timings": timings}
     finally:
-        if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
         for name in accounts:   # their servers, then the accounts themselves
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
         if STATE.exists():
@@ -151,14 +121,6 @@ def hub():
         for name in accounts:
             subprocess.run(["userdel", "-r", name], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def log_in(browser, url, name):

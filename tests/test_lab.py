@@ -1,8 +1,6 @@
 """`make lab` serves JupyterLab on 127.0.0.1 at the chosen port."""
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -12,13 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from browsing import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url, attempts=30):
@@ -37,7 +32,11 @@ def get_json(url, attempts=30):
                     reason="make lab uses .venv; these tests run in another environment")
 def test_make_lab_serves_jupyterlab_on_localhost():
     port = free_port()
-    server = subprocess.Popen(["make", "lab", f"PORT={port}"], cwd=ROOT, text=True,
+    # STUDENT= the test setup's stamp: `make lab` serves from this .venv as it
+    # is, instead of switching it to the student's role (tests/test_setup.py
+    # checks that recipe).
+    server = subprocess.Popen(["make", "lab", f"PORT={port}", "STUDENT=.venv/.installed"],
+                              cwd=ROOT, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
@@ -61,8 +60,4 @@ def test_make_lab_serves_jupyterlab_on_localhost():
                 s.settimeout(2)
                 assert s.connect_ex((address, port)) != 0, f"reachable on {address}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server)

@@ -9,13 +9,8 @@ a Vietnamese sentence wrapped just before "4. Thử ..." became a nested item
 rendered markdown cell is compared with the nesting its source intends.
 """
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -23,12 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from browsing import CHROMIUM, jupyterlab
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "course").glob("*.ipynb"))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
 TOKEN = "convlab-rendering-test"
 # Every cell in the page, not only those in view (JupyterLab's notebook setting).
 SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
@@ -103,12 +96,6 @@ SESSION_READY = """() => {
 }"""
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def api(url):
     with urllib.request.urlopen(f"{url}?token={TOKEN}", timeout=10) as reply:
         return json.load(reply)
@@ -124,42 +111,9 @@ def lab(tmp_path_factory):
         path = root / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    port = free_port()
-    log = open(root / "jupyter.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.user_settings_dir={root / 'settings'}",
-         f"--LabApp.workspaces_dir={root / 'workspaces'}",
-         "--LabApp.expose_app_in_browser=True", "--allow-root"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                api(f"{url}/api/status")
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail((root / "jupyter.log").read_text())
-                time.sleep(0.5)
+    with jupyterlab(root, TOKEN, f"--LabApp.user_settings_dir={root / 'settings'}",
+                    f"--LabApp.workspaces_dir={root / 'workspaces'}") as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def rendered_lists(browser, lab, path, markdown_cells, timeout=120):
