@@ -249,3 +249,29 @@ def crash():
             box.restart()
             assert box.function("conv_param_count")(3, 10, 5) == 760
     assert folders[0] != folders[1]
+
+
+def test_reverification_hints_follow_the_students_language(tmp_path):
+    """The hints of the re-verification (in the feedback's notes) are in the
+    language the student chose in the notebook, or in both."""
+    from convlab import i18n
+    from convlab.classroom.demo_class import MISTAKES, with_mistake
+    from convlab.grading.hints import CONV_BIAS
+
+    wrong = with_mistake(nbformat.read(SOLUTION, as_version=4),
+                         *MISTAKES["a2_convolution"]["no_bias"])
+    forward = [(c, n) for c, n in CHECKS["a2_convolution"]
+               if c.__name__ == "check_conv_forward_naive"]
+    english, vietnamese = i18n.translate(CONV_BIAS, "en"), i18n.translate(CONV_BIAS, "vi")
+    assert english != vietnamese
+    for language, shown in (("vi", {vietnamese}), (None, {english, vietnamese})):
+        notebook = nbformat.from_dict(wrong)
+        if language:
+            notebook.cells.insert(1, nbformat.v4.new_code_cell(
+                f'import convlab\nconvlab.set_language("{language}")'))
+        path = tmp_path / f"{language}.ipynb"
+        nbformat.write(notebook, path)
+        (result,) = reverify(path, forward, timeout=30)
+        assert not result.passed
+        assert {text for text in (english, vietnamese) if text in result.message} == shown
+    assert i18n.chosen_language() is None          # the grader's own language is back

@@ -32,6 +32,8 @@ from convlab.classroom.assignments import graded_cells
 from convlab.classroom.processes import nbgrader_env
 from convlab.classroom.sandbox import Sandbox, StudentError
 from convlab.classroom.time_limits import call_limits
+from convlab import i18n
+from convlab.classroom.feedback import notebook_languages
 from convlab.errors import ClassroomError
 from convlab.i18n import _
 
@@ -56,8 +58,12 @@ def reverify_notebook(notebook_path, checks, timeout=60, memory_mb=2048, isolate
     budget = budget or (timeout + 5) * (len(checks) + 2)
     end = time.monotonic() + budget
     results = []
-    with Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb, isolated=isolated,
-                 call_timeouts=call_timeouts) as sandbox:
+    # The checks' hints in the language the student chose in the notebook,
+    # or in both when it does not say (as its test cells showed them).
+    languages = notebook_languages(nbformat.read(notebook_path, as_version=4))
+    with student_language(languages[0] if len(languages) == 1 else None), \
+            Sandbox(notebook_path, timeout=timeout, memory_mb=memory_mb, isolated=isolated,
+                    call_timeouts=call_timeouts) as sandbox:
         for check, names in checks:
             if time.monotonic() > end:
                 results.append(CheckResult(check.__name__, False, (
@@ -151,6 +157,20 @@ def main(argv=None):
 
 
 CHECKS = _checks()
+
+
+@contextlib.contextmanager
+def student_language(language):
+    """convlab's messages in ``language`` ("en", "vi", or None: the hints in
+    both languages) for the time of the block."""
+    previous = (i18n._language, os.environ.pop("CONVLAB_LANG", None))
+    i18n.set_language(language)
+    try:
+        yield
+    finally:
+        i18n._language = previous[0]
+        if previous[1] is not None:
+            os.environ["CONVLAB_LANG"] = previous[1]
 
 
 # --- In convlab grade ----------------------------------------------------------------
