@@ -17,6 +17,7 @@ import argparse
 import datetime
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def submit(course, exchange, students):
         target.mkdir()
         shutil.copy(source / f"{NAME}.ipynb", target)
         (target / "timestamp.txt").write_text(stamp)
+        # The secret that release_feedback names the feedback with.
+        (target / "submission_secret.txt").write_text(secrets.token_hex(16))
     shutil.rmtree(course / "submitted")
 
 
