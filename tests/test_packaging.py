@@ -42,6 +42,15 @@ def test_environment_yml_has_the_same_packages_as_pyproject():
     assert python.replace(" ", "") == "python" + project["requires-python"]
 
 
+def test_the_students_environment_has_the_runtime_packages_only():
+    env = yaml.safe_load((ROOT / "environment-student.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda = requirements(d for d in conda if requirement_name(d) not in ("python", "pip"))
+    assert conda == requirements(PYPROJECT["project"]["dependencies"])
+    assert next(d["pip"] for d in env["dependencies"] if isinstance(d, dict)) == ["-e ."]
+
+
 def test_torch_is_not_a_dependency():
     project = PYPROJECT["project"]
     every = project["dependencies"] + [s for extra in project["optional-dependencies"].values()
