@@ -55,3 +55,23 @@ def test_writing_the_report_keeps_the_other_benchmarks_sections(tmp_path):
     assert text.index("## `convlab demo`") < text.index("## Grading a class")
     write_sections(path, "## Grading a class\n\n1.8x\n")
     assert path.read_text() == text.replace("1.7x", "1.8x")
+
+
+def test_grading_report_keeps_the_best_of_each_side_and_compares_scores():
+    from benchmarks import grading
+    scores = {"alice": 27.0, "bob": 12.0}
+    rounds = [((90.0, 90.0, scores), (50.0, 44.0, scores)),
+              ((80.0, 80.0, scores), (45.0, 40.0, scores))]
+    peer, parallel = (grading.best(r[side] for r in rounds) for side in (0, 1))
+    assert peer[0] == 80.0 and parallel[0] == 45.0
+    honest = (peer, (100.0, 95.0, scores), (101.0, 96.0, scores), parallel)
+    looping = ((400.0, 400.0, scores), (80.0, 75.0, scores))
+    text, same = grading.report(2, 1, 2, honest, looping, rounds)
+    assert same and "**2.00x** for autograde + re-verification" in text
+    assert "**1.78x** for the whole command" in text     # 80 / 45
+    assert "peer 90.0, 80.0 s; --jobs 2 50.0, 45.0 s" in text
+    assert "identical scores in all 6 runs: **yes**" in text
+    assert "-0.50 s per student" in text                 # (100 - 101) / 2
+    rounds[0] = (rounds[0][0], (50.0, 44.0, {**scores, "bob": 0.0}))
+    text, same = grading.report(2, 1, 2, honest, looping, rounds)
+    assert not same and "bob: [12.0, 0.0, 12.0, 12.0, 12.0, 12.0]" in text

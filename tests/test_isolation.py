@@ -171,6 +171,29 @@ def test_a_sandbox_sees_only_its_folder_and_no_network(tmp_path, listener):
 
 
 @needs_isolation
+def test_matplotlib_reads_the_font_list_made_once(tmp_path, monkeypatch):
+    # Without the list each sandbox makes its own (its /tmp starts empty):
+    # matplotlib logs "generated new fontManager" then.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    code = ("import logging; logging.basicConfig(level=logging.INFO)\n"
+            "import matplotlib.font_manager\n")
+
+    def sandboxed():
+        return subprocess.run(isolation.sandbox_argv([scratch]) + [sys.executable, "-c", code],
+                              capture_output=True, text=True, timeout=120)
+
+    monkeypatch.delenv(isolation.FONTS, raising=False)
+    assert "generated new fontManager" in sandboxed().stderr
+    environment = isolation.make_font_list(tmp_path / "fonts")
+    assert list((tmp_path / "fonts").glob("fontlist-*.json"))
+    monkeypatch.setenv(isolation.FONTS, environment[isolation.FONTS])
+    result = sandboxed()
+    assert result.returncode == 0 and "generated new fontManager" not in result.stderr, \
+        result.stderr
+
+
+@needs_isolation
 def test_attacks_fail_and_earn_nothing_while_classmates_grade_as_before(tmp_path, listener):
     course = make_course(tmp_path / "course")
     demo_class.demo_class(NAME, course, extra={

@@ -124,6 +124,21 @@ def conv_forward_naive(x, w, b, stride=1, pad=0):
     assert "wrong shape" in found["check_conv_forward_naive"].message
 
 
+def test_drawings_are_not_made_and_matplotlib_not_imported(tmp_path):
+    # a2's notebook draws with convlab.viz; in the sandbox those calls return
+    # None and cost nothing, and the functions are checked all the same.
+    path = submission(tmp_path, [("zero_pad", """\
+import sys
+def drawn_while_checked():
+    return viz.conv_step(np.ones((5, 5)), np.ones((3, 3)), 0, 0), sorted(
+        m for m in sys.modules if m.startswith("matplotlib"))
+""")])
+    with sandbox.Sandbox(path) as box:
+        assert box.call("drawn_while_checked") == (None, [])
+    found = results(path, {"check_zero_pad", "check_conv_forward_naive"})
+    assert all(r.passed for r in found.values()), found
+
+
 def test_files_next_to_the_notebook_shadow_nothing(tmp_path):
     path = submission(tmp_path)
     (path.parent / "numpy.py").write_text("raise SystemExit('fake numpy')\n")

@@ -74,6 +74,59 @@ def _grade_one(name, student, course_dir, limits, memory_mb, workers):
             "previously": previously}
 
 
+def _grade_all(name, who, course_dir, team, limits, memory_mb, release, progress):
+    """Register the assignment (released into the folder ``release``), then
+    autograde and re-verify the students ``who``, as many at a time as the
+    ``team`` has Workers; lower, note, feedback, grades.csv. Returns
+    {student: _grade_one's result, with "lowered"}."""
+    workers = queue.Queue()   # the ones free now, for the threads
+    for worker in team:
+        worker.start()        # all load nbgrader at once
+        workers.put(worker)
+    if team[0].generate_assignment(name, release)[0] != "ok":
+        # Again by the command, whose error says what is wrong.
+        nbgrader(["generate_assignment", name, "--force",
+                  f"--CourseDirectory.release_directory={release}"],
+                 course_dir, "generate_assignment")
+
+    outcome = {}
+    with ThreadPoolExecutor(max_workers=len(team)) as pool:
+        futures = {pool.submit(_grade_one, name, s, course_dir, limits, memory_mb, workers): s
+                   for s in who}
+        for future in as_completed(futures):   # reported as they finish
+            student = futures[future]
+            outcome[student] = future.result()
+            if progress:
+                progress(student, outcome[student])
+    outcome = {student: outcome[student] for student in who}
+
+    # The gradebook is written by one thread: lower, note, then feedback.
+    for student in who:
+        o = outcome[student]
+        cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
+                                              o["previously"]) if o["ok"] else ({}, []))
+        folder = course_dir / "autograded" / student / name
+        if folder.is_dir():
+            write_notes(folder, o["comments"], cells, o["lowered"])
+
+    def feedback(student):
+        worker = workers.get()
+        try:
+            status, _log = worker.feedback(name, student, timeout=limits["notebook"])
+        finally:
+            workers.put(worker)
+        if status != "ok":   # again in a process of its own, which says why
+            nbgrader(["generate_feedback", name, "--student", student, "--force"],
+                     course_dir, "generate_feedback")
+
+    graded = [s for s in who if outcome[s]["ok"]]
+    with ThreadPoolExecutor(max_workers=len(team)) as pool:
+        list(pool.map(feedback, graded))
+    if team[0].export()[0] != "ok":   # again by the command, which says why
+        nbgrader(["export"], course_dir, "export")
+    return outcome
+
+
 def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=None,
           isolated=True):
     """Autograde and re-verify every submission of `name`, then feedback,
@@ -131,58 +184,17 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
         for cell in nbformat.read(source, as_version=4).cells if cell.cell_type == "code")
 
     jobs = max(1, int(jobs))
-    team = [Worker(course_dir, memory_mb, isolated=isolated) for _job in range(jobs)]
-    workers = queue.Queue()   # the ones free now, for the threads
-    for worker in team:
-        worker.start()        # all load nbgrader at once
-        workers.put(worker)
-    try:
-        with tempfile.TemporaryDirectory(prefix="convlab-release-") as scratch:
-            if team[0].generate_assignment(name, scratch)[0] != "ok":
-                # Again by the command, whose error says what is wrong.
-                nbgrader(["generate_assignment", name, "--force",
-                           f"--CourseDirectory.release_directory={scratch}"],
-                          course_dir, "generate_assignment")
-
-        outcome = {}
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_grade_one, name, s, course_dir, limits, memory_mb,
-                                   workers): s
-                       for s in who}
-            for future in as_completed(futures):   # reported as they finish
-                student = futures[future]
-                outcome[student] = future.result()
-                if progress:
-                    progress(student, outcome[student])
-        outcome = {student: outcome[student] for student in who}
-
-        # The gradebook is written by one thread: lower, note, then feedback.
-        for student in who:
-            o = outcome[student]
-            cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
-                                                  o["previously"]) if o["ok"] else ({}, []))
-            folder = course_dir / "autograded" / student / name
-            if folder.is_dir():
-                write_notes(folder, o["comments"], cells, o["lowered"])
-
-        def feedback(student):
-            worker = workers.get()
-            try:
-                status, _log = worker.feedback(name, student, timeout=limits["notebook"])
-            finally:
-                workers.put(worker)
-            if status != "ok":   # again in a process of its own, which says why
-                nbgrader(["generate_feedback", name, "--student", student, "--force"],
-                          course_dir, "generate_feedback")
-
-        graded = [s for s in who if outcome[s]["ok"]]
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(feedback, graded))
-        if team[0].export()[0] != "ok":   # again by the command, which says why
-            nbgrader(["export"], course_dir, "export")
-    finally:
-        for worker in team:
-            worker.close()
+    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as scratch:
+        # matplotlib's font list, made once for all the sandboxes.
+        environment = isolation.make_font_list(Path(scratch) / "fonts") if isolated else {}
+        team = [Worker(course_dir, memory_mb, isolated=isolated, environment=environment)
+                for _job in range(jobs)]
+        try:
+            outcome = _grade_all(name, who, course_dir, team, limits, memory_mb,
+                                 Path(scratch) / "release", progress)
+        finally:
+            for worker in team:
+                worker.close()
 
     table = gradebook_table(name, course_dir)
     nothing = {"autograded": 0.0, "manual": 0.0, "total": 0.0, "score": 0.0, "grades": {},

@@ -8,8 +8,9 @@ of Flatpak), in new user, mount, PID, network, IPC and UTS namespaces:
 
 - the filesystem is a fresh one that holds only what Python needs, read
   only (/usr, a few files of /etc, the Python installation, the convlab
-  package), an empty /tmp, and one writable folder: the student's own
-  scratch copy. The course folder, gradebook.db, solutions/, the release
+  package, matplotlib's font list made once for all sandboxes:
+  ``make_font_list``), an empty /tmp, and one writable folder: the
+  student's own scratch copy. The course folder, gradebook.db, solutions/, the release
   folders, other students' files and the grader's home are not there;
 - the network namespace has only its own loopback: no connection reaches
   the machine's 127.0.0.1 (the kernel talks to nbgrader over Unix sockets
@@ -51,7 +52,7 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
              "/etc/fonts", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
              "/etc/hosts", "/etc/mime.types", "/etc/alternatives", "/etc/ssl/certs")
 ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1"}
 
 
@@ -93,10 +94,44 @@ def sandbox_argv(writable, chdir=None, environment=None):
     for path in writable:
         path = os.path.abspath(path)
         argv += ["--bind", path, path]
+    for font_list in font_lists():
+        argv += ["--ro-bind", font_list,
+                 f"{ENVIRONMENT['MPLCONFIGDIR']}/{os.path.basename(font_list)}"]
     for key, value in {**ENVIRONMENT, **(environment or {})}.items():
         argv += ["--setenv", key, value]
     argv += ["--chdir", os.path.abspath(chdir or writable[0])]
     return argv
+
+
+# matplotlib's list of the machine's fonts, made once for the sandboxes
+# (``make_font_list``): without it each sandbox that imports matplotlib makes
+# its own (a quarter of a second), as its /tmp starts empty.
+FONTS = "CONVLAB_SANDBOX_FONTS"
+
+
+def make_font_list(folder):
+    """Make matplotlib's font list in ``folder``, in a sandbox (so that it
+    names only fonts a sandbox sees); returns {FONTS: folder}, the
+    environment under which ``sandbox_argv`` gives it to every sandbox
+    (read only), or {} when it could not be made."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(sandbox_argv([folder], environment={"MPLCONFIGDIR": str(folder)}) +
+                       [sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                       capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    return {FONTS: str(folder)} if any(folder.glob("fontlist-*.json")) else {}
+
+
+def font_lists():
+    """The font list files of the folder named by the environment's FONTS."""
+    folder = os.environ.get(FONTS)
+    if not folder or not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                  if name.startswith("fontlist-") and name.endswith(".json"))
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,9 +8,10 @@ modules with files next to the notebook) or take the kernel down. Here:
 - ``Sandbox`` runs the student's cells (``student_cells``: every code cell
   but the autograded tests) in a process of their own, in an empty
   temporary folder, under memory and CPU limits, with convlab's reference
-  modules replaced by stubs that refuse to be called. The process is a fork
-  of a zygote (``_zygote_main``: a ``python -I`` process with a minimal
-  environment that has imported NumPy, convlab and matplotlib once and
+  modules replaced by stubs that refuse to be called and its drawing
+  modules (convlab.viz, convlab.widgets) by stubs that draw nothing. The
+  process is a fork of a zygote (``_zygote_main``: a ``python -I`` process
+  with a minimal environment that has imported NumPy and convlab once and
   never runs a student's code), so it starts in milliseconds;
 - the checks of ``convlab.grading`` run in the grader's own process, on
   proxies (``Sandbox.function``) that send each call to that process and
@@ -20,10 +21,11 @@ modules with files next to the notebook) or take the kernel down. Here:
 
 convlab.classroom.reverify runs the checks on a Sandbox's functions.
 
-Not covered (not isolation from a determined attacker): the process runs as
-the grader's user, so it can still read files the user can read (convlab's
-sources, the gradebook) unless the operating system prevents it (run the
-grader in a container or as another user for that).
+With ``isolated`` (what ``convlab grade`` does unless told
+--no-isolation), each submission's zygote runs in a bubblewrap sandbox of
+its own (convlab.classroom.isolation), where the course, the gradebook and
+the network cannot be reached. Without it, the process runs as the grader's
+user and can read what that user can read.
 
 This module imports only the standard library, NumPy and
 convlab.classroom.protocol at import time (convlab.classroom itself imports
@@ -55,6 +57,9 @@ FORBIDDEN_MODULES = (
     "convlab.grading", "convlab.grading.checks", "convlab.grading.references",
     "convlab.grading.runner", "convlab.grading.hints",
 )
+# Modules that draw: the checks need no drawing, and a figure costs more than
+# the checks. Their functions do nothing here and return None.
+DRAWING_MODULES = ("convlab.viz", "convlab.widgets")
 _GRACE = 3.0   # seconds the grader waits beyond the timeout before killing
 _CELL_TIMEOUT = "the cell took longer than"
 
@@ -110,7 +115,8 @@ class _Timeout(BaseException):
 
 
 def _install_stubs():
-    """Replace convlab's reference modules with stubs that refuse to run."""
+    """Replace convlab's reference modules with stubs that refuse to run, and
+    its drawing modules with stubs that do nothing."""
     import importlib.abc
     import types
 
@@ -133,9 +139,11 @@ def _install_stubs():
             if name.startswith("__"):
                 raise AttributeError(name)
             grading = self.__name__ == "convlab.grading"
-            return harmless(name) if grading and name.startswith("check_") else refuse(name)
+            if self.__name__ in DRAWING_MODULES or grading and name.startswith("check_"):
+                return harmless(name)
+            return refuse(name)
 
-    for name in FORBIDDEN_MODULES:
+    for name in FORBIDDEN_MODULES + DRAWING_MODULES:
         stub = Stub(name)
         stub.__path__ = []
         sys.modules[name] = stub
@@ -242,8 +250,8 @@ def _zygote_main():
     Unix socket: the limits and four file descriptors) forks a monitor in a
     session of its own, which forks the sandboxed process, waits for it and
     writes its exit code (negative: the signal) to the status pipe. A fork
-    starts in milliseconds where a fresh interpreter with NumPy and
-    matplotlib takes half a second, once per submission."""
+    starts in milliseconds where a fresh interpreter with NumPy and convlab
+    takes a fifth of a second."""
     import importlib
     import socket
     for name in PRELOAD:
@@ -290,8 +298,9 @@ def _monitor(fds, limits, work):
 
 
 _BOOTSTRAP = "from convlab.classroom import sandbox; sandbox._zygote_main()"
-# What a notebook of the course imports, imported once by the zygote.
-PRELOAD = ("numpy", "convlab", "matplotlib.pyplot")
+# What every notebook of the course imports, imported once by the zygote
+# (matplotlib is not: the sandboxes draw nothing, see DRAWING_MODULES).
+PRELOAD = ("numpy", "convlab")
 # The environment of a zygote that is not isolated (bwrap sets its own).
 _ENVIRONMENT = {"PATH": os.defpath, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

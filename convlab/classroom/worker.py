@@ -205,12 +205,14 @@ class Worker:
 
     ``isolated``: the students' code runs in bubblewrap sandboxes
     (convlab.classroom.isolation): the notebooks in the isolated kernel, the
-    re-verification in isolated sandboxes.
+    re-verification in isolated sandboxes. ``environment``: variables added
+    to the process's environment (``isolation.make_font_list``'s).
     """
 
-    def __init__(self, course_dir, memory_mb=4096, isolated=False):
+    def __init__(self, course_dir, memory_mb=4096, isolated=False, environment=None):
         self.course_dir, self.memory_mb = Path(course_dir), memory_mb
         self.isolated = isolated
+        self.environment = dict(environment or {})
         self.process = None
         self._scratch = tempfile.TemporaryDirectory(prefix="convlab-worker-")
         self.jupyter_path = isolation.kernel_spec(Path(self._scratch.name) / "jupyter")
@@ -282,7 +284,7 @@ class Worker:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "convlab.classroom.worker", str(self.course_dir),
                  str(int(self.memory_mb))], cwd=self.course_dir,
-                env=nbgrader_env(self.jupyter_path),
+                env={**nbgrader_env(self.jupyter_path), **self.environment},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 text=True, start_new_session=True)
 
