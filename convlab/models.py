@@ -28,7 +28,7 @@ from convlab import checks, layers
 from convlab.gpu.backend import check_device, to_cpu, to_device
 from convlab.errors import ShapeError
 from convlab.i18n import _
-from convlab.shapes import fitted_size
+from convlab.shapes import fitted_size, pooled_size
 from convlab.spec import parse_spec
 
 
@@ -359,8 +359,8 @@ def build(input_shape, kinds, num_classes, filters, filter_size, hidden_dims,
                 layer = Layer(kind, name, shape, weight, bias, stride=1, pad=pad)
             elif kind == "pool":
                 C, H, W = shape
-                shape = (C, fitted_size(H, pool_size, pool_stride, 0, "height"),
-                         fitted_size(W, pool_size, pool_stride, 0, "width"))
+                shape = (C, pooled_size(H, pool_size, pool_stride, "height"),
+                         pooled_size(W, pool_size, pool_stride, "width"))
                 layer = Layer(kind, name, shape, stride=pool_stride, size=pool_size)
             elif kind == "fc":
                 D = int(np.prod(shape))

@@ -41,7 +41,7 @@ def pool_output_size(n, size, stride):
     n = checks.whole_number("n", n, minimum=1)
     size = checks.whole_number("size", size, minimum=1)
     stride = checks.whole_number("stride", stride, minimum=1)
-    return fitted_size(n, size, stride, 0)
+    return pooled_size(n, size, stride)
 
 
 def conv_param_count(in_channels, filters, f):
@@ -67,8 +67,6 @@ def fitted_size(n, f, stride, pad, dimension=None):
     if span < 0:
         raise ShapeError(_too_big_message(n, f, pad, dimension))
     if span % stride:
-        formula = f"({n} - {f} + 2*{pad})/{stride} + 1 = {span / stride + 1:.2f}"
-        fitting = [s for s in range(1, max(stride, f) + 1) if span % s == 0]
         if dimension is None:
             where = _("a {f}x{f} filter with stride {stride} does not fit "
                       "a {n}x{n} input").format(f=f, stride=stride, n=n)
@@ -76,14 +74,45 @@ def fitted_size(n, f, stride, pad, dimension=None):
             where = _("along the {dimension}, a filter of size {f} with stride "
                       "{stride} does not fit an input of size {n}").format(
                 dimension=_dimension_name(dimension), f=f, stride=stride, n=n)
-        message = _("{formula} is not a whole number: {where}").format(
-            formula=formula, where=where)
-        message += _(" (padding {pad}). Strides that fit: {fitting}. PyTorch "
-                     "would round down and silently ignore the last rows or "
-                     "columns; convlab follows the lecture and refuses.").format(
-            pad=pad, fitting=", ".join(map(str, fitting)))
-        raise ShapeError(message)
+        where += _(" (padding {pad})").format(pad=pad)
+        raise ShapeError(_not_whole(f"({n} - {f} + 2*{pad})/{stride} + 1", span, f, stride,
+                                    where))
     return span // stride + 1
+
+
+def pooled_size(n, size, stride, dimension=None):
+    """(n - size)/stride + 1 for a pooling window (which has no padding), for
+    checked whole numbers, or ShapeError; ``dimension`` as in fitted_size."""
+    span = n - size
+    if span < 0:
+        if dimension is None:
+            raise ShapeError(_("the {size}x{size} pooling window is larger than the "
+                               "{n}x{n} input").format(size=size, n=n))
+        raise ShapeError(_("along the {dimension}, the pooling window ({size}) is larger "
+                           "than the input ({n})").format(
+            dimension=_dimension_name(dimension), size=size, n=n))
+    if span % stride:
+        if dimension is None:
+            where = _("a {size}x{size} pooling window with stride {stride} does not fit "
+                      "a {n}x{n} input").format(size=size, stride=stride, n=n)
+        else:
+            where = _("along the {dimension}, a pooling window of size {size} with "
+                      "stride {stride} does not fit an input of size {n}").format(
+                dimension=_dimension_name(dimension), size=size, stride=stride, n=n)
+        raise ShapeError(_not_whole(f"({n} - {size})/{stride} + 1", span, size, stride,
+                                    where))
+    return span // stride + 1
+
+
+def _not_whole(formula, span, f, stride, where):
+    """The message for a stride that does not fit: the formula's value, where,
+    and the strides that would."""
+    fitting = [s for s in range(1, max(stride, f) + 1) if span % s == 0]
+    message = _("{formula} is not a whole number: {where}").format(
+        formula=f"{formula} = {span / stride + 1:.2f}", where=where)
+    return message + _(". Strides that fit: {fitting}. PyTorch would round down and "
+                       "silently ignore the last rows or columns; convlab follows the "
+                       "lecture and refuses.").format(fitting=", ".join(map(str, fitting)))
 
 
 def _too_big_message(n, f, pad, dimension):
@@ -126,7 +155,6 @@ def pool_output_shape(x, size, stride):
     stride = checks.whole_number("stride", stride, minimum=1)
     H, W = x.shape[2:]
     if H == W:
-        out = fitted_size(H, size, stride, 0)
+        out = pooled_size(H, size, stride)
         return out, out
-    return (fitted_size(H, size, stride, 0, "height"),
-            fitted_size(W, size, stride, 0, "width"))
+    return (pooled_size(H, size, stride, "height"), pooled_size(W, size, stride, "width"))

@@ -86,7 +86,7 @@ def pool_cases(name, forward):
         (f"{name}: size 0", lambda: forward(X, size=0), TOO_SMALL, "size"),
         (f"{name}: stride 2.0", lambda: forward(X, stride=2.0), NOT_WHOLE, "stride"),
         (f"{name}: doesn't fit", lambda: forward(X, size=3, stride=2), DOES_NOT_FIT,
-         "(6 - 3 + 2*0)/2 + 1 = 2.50"),
+         "(6 - 3)/2 + 1 = 2.50"),
         (f"{name}: window too big", lambda: forward(X, size=7, stride=1), TOO_BIG, "7x7"),
     ]
 
@@ -154,7 +154,7 @@ CASES = (
         ("pool_output_size: size 0", lambda: shapes.pool_output_size(4, 0, 2), TOO_SMALL,
          "size"),
         ("pool_output_size: doesn't fit", lambda: shapes.pool_output_size(5, 2, 2),
-         DOES_NOT_FIT, "(5 - 2 + 2*0)/2 + 1 = 2.50"),
+         DOES_NOT_FIT, "(5 - 2)/2 + 1 = 2.50"),
         ("conv_param_count: filters None", lambda: shapes.conv_param_count(3, None, 5),
          NOT_WHOLE, "filters"),
         ("rel_error: shapes", lambda: gradcheck.rel_error(np.ones(2), np.ones(3)), SAME_SHAPE,

@@ -17,7 +17,7 @@ import numpy as np
 from convlab import examples, viz
 from convlab.errors import ShapeError
 from convlab.i18n import _
-from convlab.shapes import conv_output_shape
+from convlab.shapes import conv_output_shape, pool_output_shape
 from convlab.widgets.base import Demo
 
 __all__ = ["conv_stepper", "pool_stepper"]
@@ -179,13 +179,10 @@ class PoolStepper(Stepper):
         super().__init__(controls, _("Pooling, step by step"))
 
     def output_shape(self):
-        """(rows, cols) of the output, or ShapeError in the words of pooling.
-
-        A pooling layer has a window, not a filter, and no zero padding: its
-        message says (N - F)/S + 1, without the P of a conv layer.
-        """
+        """(rows, cols) of the output, or ShapeError in the words of pooling
+        (convlab.shapes.pooled_size: a window, no zero padding)."""
         size, stride = self.controls["size"].value, self.controls["stride"].value
-        return tuple(_pool_size(n, size, stride, self.x.shape) for n in self.x.shape)
+        return pool_output_shape(self.x[None, None], size, stride)
 
     def draw(self, i, j):
         size, stride = self.controls["size"].value, self.controls["stride"].value
@@ -208,25 +205,6 @@ class PoolStepper(Stepper):
         self.readout.value = "<br>".join(lines)
         self.figure = viz.pool_step(self.x, i, j, size=size, stride=stride, mode=mode)
         self.show(self.figure)
-
-
-def _pool_size(n, size, stride, shape):
-    """(n - size)/stride + 1 along one side (n) of an input ``shape``, or ShapeError."""
-    height, width = shape
-    if size > n:
-        raise ShapeError(_("the {size}x{size} pooling window is larger than the "
-                           "{height}x{width} input").format(
-            size=size, height=height, width=width))
-    span = n - size
-    if span % stride:
-        fitting = [s for s in range(1, max(stride, size) + 1) if span % s == 0]
-        raise ShapeError(_("({n} - {size})/{stride} + 1 = {value:.2f} is not a whole "
-                           "number: a {size}x{size} pooling window with stride {stride} "
-                           "does not fit a {height}x{width} input. Strides that fit: "
-                           "{fitting}.").format(
-            n=n, size=size, stride=stride, value=span / stride + 1, height=height,
-            width=width, fitting=", ".join(map(str, fitting))))
-    return span // stride + 1
 
 
 def _slider(description, value, low, high):
