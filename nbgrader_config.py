@@ -40,6 +40,7 @@ c.Autograde.autograde_preprocessors = [
 
 # Feedback shows whether the hidden tests passed, with the hint, never their
 # source (convlab/classroom/feedback.py); nbgrader's own two come first.
+c.GenerateFeedback.exporter_class = "convlab.classroom.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

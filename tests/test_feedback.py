@@ -2,6 +2,7 @@
 grade a notebook that crashes, loops or lost a test cell."""
 from pathlib import Path
 
+import jinja2
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -124,7 +125,24 @@ def test_the_preprocessor_adds_the_notes(tmp_path, monkeypatch):
 def test_nbgrader_config_uses_the_preprocessor():
     config = (ROOT / "nbgrader_config.py").read_text()
     assert '"convlab.classroom.feedback.HideHiddenTests"' in config
+    assert 'exporter_class = "convlab.classroom.feedback.FeedbackExporter"' in config
     assert config.index("GetGrades") < config.index("HideHiddenTests")
+
+
+def test_feedback_templates_are_compiled_once_and_the_pages_are_the_same(monkeypatch):
+    # nbgrader's generate_feedback makes a new exporter for each student (its
+    # "feedback" template needs the gradebook: here, HTMLExporter's own).
+    from nbconvert.exporters import HTMLExporter
+    notebook = nbformat.read(A2, as_version=4)
+    plain = HTMLExporter().from_notebook_node(notebook)[0]
+    first = feedback.FeedbackExporter().from_notebook_node(notebook)[0]
+    compiled = []
+    original = jinja2.Environment._compile
+    monkeypatch.setattr(jinja2.Environment, "_compile", lambda self, *a: compiled.append(a)
+                        or original(self, *a))
+    second = feedback.FeedbackExporter().from_notebook_node(notebook)[0]
+    assert compiled == [] and first == second
+    assert first == plain and "conv_forward_naive" in first
 
 
 def test_running_cell_reads_nbgrader_debug_log():

@@ -30,6 +30,9 @@ nbgrader's commands replace: after ``nbgrader autograde --force`` and
 notes say, a test cell whose score in the gradebook is below its points
 although it ran without an error says so, instead of "passed".
 
+``FeedbackExporter`` is nbgrader's feedback exporter, its HTML templates
+compiled once per process rather than once per student.
+
 ``StderrToStdout`` is an nbconvert preprocessor that nbgrader_config.py
 puts after nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
 nbgrader gives 0 points to a test cell with any output on stderr, so a
@@ -44,7 +47,9 @@ import json
 import re
 from pathlib import Path
 
+import jinja2
 import nbformat
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
@@ -305,3 +310,35 @@ class StderrToStdout(Preprocessor):
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     output["name"] = "stdout"
         return cell, resources
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the life of the process
+    (jinja2's BytecodeCache: a template whose source changed gets a new key)."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter (HTMLExporter, its "feedback" template),
+    which compiles its templates once per process instead of once per
+    student: nbgrader makes a new exporter for each student, and compiling
+    the templates cost more than half of each feedback page.
+    nbgrader_config.py makes it ``GenerateFeedback.exporter_class``."""
+
+    @property
+    def environment(self):
+        environment = super().environment
+        environment.bytecode_cache = _TEMPLATES
+        return environment

@@ -327,7 +327,9 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [sys.executable, "-I", "-c", _BOOTSTRAP]
         if self.isolated:
-            command = isolation.sandbox_argv([self.isolated], chdir="/") + command
+            command = isolation.sandbox_argv(
+                [self.isolated], chdir="/",
+                environment={"MPLBACKEND": _ENVIRONMENT["MPLBACKEND"]}) + command
         self.process = subprocess.Popen(
             command, cwd="/", env=dict(_ENVIRONMENT, HOME=os.environ.get("HOME", "/")),
             stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
