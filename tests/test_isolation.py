@@ -215,6 +215,15 @@ def test_attacks_fail_and_earn_nothing_while_classmates_grade_as_before(tmp_path
     autograded = nbformat.read(course / "autograded" / "opens_connection" / NAME /
                                f"{NAME}.ipynb", as_version=4)
     assert "no connection" in "".join(o.get("text", "") for o in autograded.cells[1].outputs)
+    # The sandboxed kernel draws inline as nbgrader's does: the figures of the
+    # notebook are in the autograded notebook and the feedback.
+    honest = nbformat.read(course / "autograded" / "correct" / NAME / f"{NAME}.ipynb",
+                           as_version=4)
+    drawing = next(c for c in honest.cells if c.metadata.get("nbgrader", {}).get(
+        "grade_id") == "look_at_a_step_code")
+    assert sum("image/png" in o.get("data", {}) for o in drawing.outputs) == 2
+    assert "data:image/png;base64," in (
+        course / "feedback" / "correct" / NAME / f"{NAME}.html").read_text()
 
 
 def test_grade_refuses_without_isolation_unless_told(tmp_path, monkeypatch, capsys):
