@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))   # run as a script: `python benchmarks/grading.py
 
 from benchmarks.markdown import write_sections  # noqa: E402
 from convlab.classroom import demo_class, grade, time_limits  # noqa: E402
+from convlab.classroom.processes import nbgrader_env  # noqa: E402
 from convlab.classroom.report import gradebook_table  # noqa: E402
 NAME = "a2_convolution"
 SECTION = "## Grading a class"
@@ -97,10 +98,8 @@ def reset(course):
 
 
 def nbgrader(args, course):
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                                                   os.environ.get("PATH", "")]))
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                            env=env, capture_output=True, text=True)
+                            env=nbgrader_env(), capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"nbgrader {args[0]} failed:\n{result.stdout[-2000:]}"
                          f"{result.stderr[-2000:]}")

@@ -1,7 +1,5 @@
 """The assignments: solutions pass, student versions fail and are in sync, nbgrader grades them."""
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,9 +8,12 @@ import pytest
 from nbclient import NotebookClient
 
 from convlab.classroom import assignments
+from convlab.classroom.processes import nbgrader
 from convlab.commands import cli
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from test_classroom import make_course  # noqa: E402
 NAMES = ["a1_perceptron_fc", "a2_convolution", "a3_pooling_convnet"]
 SOURCES = assignments.sources(ROOT)
 
@@ -67,21 +68,13 @@ def test_nbgrader_gives_the_solution_full_marks_and_the_blank_zero(tmp_path):
     from nbgrader.api import Gradebook
 
     name = "a2_convolution"
-    course = tmp_path / "course"
-    (course / "solutions").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions" / name, course / "solutions" / name)
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                                                 os.environ["PATH"]]))
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run(nbgrader + ["generate_assignment", name, "--force"], cwd=course, env=env,
-                   check=True, capture_output=True)
+    course = make_course(tmp_path / "course", name)
+    nbgrader(["generate_assignment", name, "--force"], course, "generate_assignment")
     for student, source in [("alice", course / "solutions"), ("bob", course / "assignments")]:
         folder = course / "submitted" / student / name
         folder.mkdir(parents=True)
         shutil.copy(source / name / f"{name}.ipynb", folder)
-    subprocess.run(nbgrader + ["autograde", name, "--force"], cwd=course, env=env, check=True,
-                   capture_output=True)
+    nbgrader(["autograde", name, "--force"], course, "autograde")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         alice = gradebook.find_submission(name, "alice")
         bob = gradebook.find_submission(name, "bob")

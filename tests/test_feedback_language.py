@@ -3,9 +3,6 @@ printed when nbgrader autograded the notebook, and the words the feedback
 adds, follow the student's ``convlab.set_language`` call, or come in English
 and Vietnamese when the notebook makes none."""
 import html
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,11 +10,14 @@ import nbformat
 import pytest
 
 from convlab.classroom import feedback
+from convlab.classroom.processes import nbgrader
 from convlab.grading import hints
 from convlab.grading.runner import HINT
 from convlab.i18n import translate
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from test_classroom import make_course  # noqa: E402
 NAME = "a2_convolution"
 
 
@@ -63,25 +63,15 @@ def submission(source, language_line):
 def test_feedback_of_nbgrader_autograde_is_in_the_students_language(tmp_path):
     """nbgrader's own autograde and generate_feedback in a temporary course:
     ana chose Vietnamese in her language cell, bob chose nothing."""
-    course = tmp_path / "course"
-    (course / "solutions").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions" / NAME, course / "solutions" / NAME)
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                                                 os.environ["PATH"]]))
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-
-    def run(*args):
-        subprocess.run(nbgrader + list(args), cwd=course, env=env, check=True,
-                       capture_output=True)
-    run("generate_assignment", NAME, "--force")
+    course = make_course(tmp_path / "course", NAME)
+    nbgrader(["generate_assignment", NAME, "--force"], course, "generate_assignment")
     source = course / "solutions" / NAME / f"{NAME}.ipynb"
     for student, line in [("ana", 'convlab.set_language("vi")'), ("bob", None)]:
         folder = course / "submitted" / student / NAME
         folder.mkdir(parents=True)
         nbformat.write(submission(source, line), folder / f"{NAME}.ipynb")
-    run("autograde", NAME, "--force")
-    run("generate_feedback", NAME, "--force")
+    nbgrader(["autograde", NAME, "--force"], course, "autograde")
+    nbgrader(["generate_feedback", NAME, "--force"], course, "generate_feedback")
 
     def page(student):
         path = course / "feedback" / student / NAME / f"{NAME}.html"
