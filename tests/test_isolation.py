@@ -11,6 +11,7 @@ without the sandbox, succeed: so the test can fail.
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -241,3 +242,57 @@ def test_grade_refuses_without_isolation_unless_told(tmp_path, monkeypatch, caps
     args.no_isolation = True
     grade_command.grade_command(args)
     assert seen["isolated"] is False
+
+
+FIGURES = [
+    "from matplotlib.figure import Figure\n"
+    "draws = [0]\n"
+    "_draw = Figure.draw\n"
+    "def counting(self, renderer):\n"
+    "    draws[0] += 1\n"
+    "    return _draw(self, renderer)\n"
+    "Figure.draw = counting",
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots()\n"
+    "ax.plot([1, 3, 2])\n"
+    "ax.set_title('a figure left open')",
+    "plt.plot([1, 2])\n"
+    "plt.show()\n"
+    "plt.figure()\n"
+    "plt.imshow([[0, 1], [1, 0]])",
+    "print(draws[0])",
+]
+
+
+def run_figures(folder, kernel, sockets=None):
+    """Run the FIGURES notebook in ``kernel`` (in ``folder``); returns (the
+    PNGs it shows, in order, and how many times a figure was drawn)."""
+    from jupyter_client import KernelManager
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FIGURES])
+    manager = (KernelManager(kernel_name=kernel, transport="ipc",
+                             ip=str(Path(sockets) / "kernel"))
+               if sockets else KernelManager(kernel_name=kernel))
+    NotebookClient(notebook, km=manager, timeout=120,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    pngs = [o["data"]["image/png"] for cell in notebook.cells for o in cell.outputs
+            if "image/png" in o.get("data", {})]
+    return pngs, int(notebook.cells[-1].outputs[0]["text"])
+
+
+def test_grading_kernels_draw_each_figure_twice_and_show_the_same(tmp_path, monkeypatch):
+    # IPython's kernel draws a figure left open three times (pyplot's redraw
+    # after the cell, then the inline backend's two for a PNG); convlab
+    # grade's kernels skip the first, and the notebook shows the same figures.
+    monkeypatch.setenv("JUPYTER_PATH", str(isolation.kernel_spec(tmp_path / "jupyter")))
+    stock, stock_draws = run_figures(tmp_path, "python3")
+    assert len(stock) == 3 and stock_draws > 2 * len(stock)
+    kernels = {isolation.UNSEALED_KERNEL_NAME: None}
+    if USABLE:
+        sockets = Path(tempfile.mkdtemp(prefix=isolation.SOCKETS_PREFIX, dir=tmp_path))
+        kernels[isolation.KERNEL_NAME] = sockets
+    for kernel, sockets in kernels.items():
+        pngs, draws = run_figures(tmp_path, kernel, sockets)
+        assert pngs == stock, kernel
+        assert draws == 2 * len(pngs), kernel

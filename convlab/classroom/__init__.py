@@ -9,6 +9,9 @@
 - ``processes.py``: nbgrader as a program, under a memory limit;
 - ``reverify.py``: the checks run again on sandboxed functions;
 - ``sandbox.py``, ``protocol.py``: the student's process and what crosses to it;
+- ``isolation.py``: bubblewrap sandboxes and the grading kernels;
+- ``inline_figures.py``: the grading kernels' figures, drawn once less;
+- ``time_limits.py``: each cell's limit, calibrated from the solution;
 - ``feedback.py``: feedback that hides the hidden tests;
 - ``report.py``: the gradebook as a table, and the class report.
 

@@ -20,11 +20,14 @@ of Flatpak), in new user, mount, PID, network, IPC and UTS namespaces:
 
 ``sandbox_argv(writable)`` is the ``bwrap`` command line, ``available()``
 says whether it works on this machine (``convlab doctor`` shows it), and
-``kernel_spec(folder)`` writes the kernel spec that nbgrader uses when
-isolated (``nbgrader_settings``): its argv is this file run as a program,
-``python isolation.py kernel CONNECTION_FILE``, which wraps the IPython
-kernel in ``bwrap`` with the notebook's folder (the kernel's working
-directory) and its sockets' folder writable.
+``kernel_spec(folder)`` writes the kernel specs that nbgrader uses
+(``nbgrader_settings``): ``convlab-isolated``, whose argv is this file run
+as a program, ``python isolation.py kernel CONNECTION_FILE``, which wraps
+the IPython kernel in ``bwrap`` with the notebook's folder (the kernel's
+working directory) and its sockets' folder writable, and, for
+``--no-isolation``, ``convlab-unsealed``, the same kernel without the
+sandbox. Both load convlab.classroom.inline_figures, which spares a draw
+of every figure.
 
 What it does not do: limit memory and CPU time (the resource limits that
 convlab grade sets do), or stop a student from reading public files that
@@ -44,6 +47,9 @@ import sysconfig
 from pathlib import Path
 
 KERNEL_NAME = "convlab-isolated"
+UNSEALED_KERNEL_NAME = "convlab-unsealed"   # --no-isolation
+# What both grading kernels add to IPython's: figures drawn once less.
+KERNEL_OPTIONS = ("--IPKernelApp.extensions=convlab.classroom.inline_figures",)
 # The convlab package: the student's code imports it (NumPy layers, data).
 CONVLAB_DIR = Path(__file__).resolve().parents[1]
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -174,19 +180,25 @@ def available():
 
 
 def kernel_spec(folder):
-    """Write the kernel spec ``convlab-isolated`` into ``folder``/kernels/
-    and return ``folder`` (put it on JUPYTER_PATH)."""
+    """Write the kernel specs ``convlab-isolated`` and ``convlab-unsealed``
+    into ``folder``/kernels/ and return ``folder`` (put it on JUPYTER_PATH)."""
     import json
-    spec = Path(folder) / "kernels" / KERNEL_NAME
-    spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-I", str(Path(__file__).resolve()), "kernel",
-                 "{connection_file}"],
-        "display_name": "Python 3 (convlab grade, isolated)",
-        "language": "python",
-        # Interrupts travel as messages: the kernel runs behind bwrap.
-        "interrupt_mode": "message",
-    }, indent=1))
+    specs = {
+        KERNEL_NAME: {
+            "argv": [sys.executable, "-I", str(Path(__file__).resolve()), "kernel",
+                     "{connection_file}"],
+            "display_name": "Python 3 (convlab grade, isolated)",
+            # Interrupts travel as messages: the kernel runs behind bwrap.
+            "interrupt_mode": "message"},
+        UNSEALED_KERNEL_NAME: {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     *KERNEL_OPTIONS],
+            "display_name": "Python 3 (convlab grade, not isolated)"},
+    }
+    for name, spec in specs.items():
+        (Path(folder) / "kernels" / name).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / "kernels" / name / "kernel.json").write_text(
+            json.dumps({**spec, "language": "python"}, indent=1))
     return Path(folder)
 
 
@@ -196,9 +208,11 @@ SOCKETS_PREFIX = "convlab-kernel-"
 def nbgrader_settings(sockets):
     """nbgrader's settings that execute notebooks in the isolated kernel,
     which talks to nbgrader over Unix sockets in the folder ``sockets`` (made
-    with ``tempfile.mkdtemp(prefix=SOCKETS_PREFIX)``, one per kernel):
-    {section: {trait: value}}. The kernel spec's folder must be on
-    JUPYTER_PATH."""
+    with ``tempfile.mkdtemp(prefix=SOCKETS_PREFIX)``, one per kernel), or,
+    when ``sockets`` is None, in the unsealed kernel: {section: {trait:
+    value}}. The kernel specs' folder must be on JUPYTER_PATH."""
+    if sockets is None:
+        return {"Execute": {"kernel_name": UNSEALED_KERNEL_NAME}}
     return {"Execute": {"kernel_name": KERNEL_NAME},
             "KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}}
 
@@ -226,7 +240,8 @@ def _kernel(connection_file):
     work = os.getcwd()
     argv = sandbox_argv([work, sockets], chdir=work)
     argv += ["--ro-bind", connection_file, connection_file,
-             sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
+             sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
+             *KERNEL_OPTIONS]
     os.execv(argv[0], argv)
 
 
