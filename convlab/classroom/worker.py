@@ -49,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from convlab.classroom import isolation
@@ -175,9 +176,10 @@ def main(argv=None):
 def kernel_settings(isolated, scratch):
     """nbgrader's settings for one autograde, {section: {trait: value}}: with
     ``isolated``, the sandboxed kernel, its sockets in a new folder of
-    ``scratch`` (removed afterwards); else none."""
+    ``scratch`` (removed afterwards); else the unsealed kernel
+    (convlab.classroom.isolation.kernel_spec)."""
     if not isolated:
-        yield {}
+        yield isolation.nbgrader_settings(None)
         return
     sockets = tempfile.mkdtemp(prefix=isolation.SOCKETS_PREFIX, dir=scratch)
     try:
@@ -259,15 +261,7 @@ class Worker:
 
     def close(self):
         """Let the process end (killed if it does not within 10 s)."""
-        if self.process is not None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            self._stop()
-        self._scratch.cleanup()
+        close_all([self])
 
     def _stop(self):
         kill_tree(self.process)
@@ -315,6 +309,23 @@ class Worker:
         timed_out = self.process.poll() is None
         self._stop()
         return ("timeout" if timed_out else "died"), log, None
+
+
+
+def close_all(workers):
+    """Let the processes of ``workers`` end, all at once (each is killed if
+    it has not within 10 s), and remove their scratch folders."""
+    running = [w for w in workers if w.process is not None]
+    for worker in running:
+        with contextlib.suppress(OSError):
+            worker.process.stdin.close()
+    deadline = time.monotonic() + 10
+    for worker in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=max(0, deadline - time.monotonic()))
+        worker._stop()
+    for worker in workers:
+        worker._scratch.cleanup()
 
 
 if __name__ == "__main__":
