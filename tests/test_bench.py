@@ -67,8 +67,8 @@ def test_grading_report_keeps_the_best_of_each_side_and_compares_scores():
     honest = (peer, (100.0, 95.0, scores), (101.0, 96.0, scores), parallel)
     looping = ((400.0, 400.0, scores), (80.0, 75.0, scores))
     text, same = grading.report(2, 1, 2, honest, looping, rounds)
-    assert same and "**1.78x** for the whole command" in text     # 80 / 45
-    assert "2.00x until every student is graded" in text        # 80 / 40
+    assert same and "**2.00x** for autograde + re-verification" in text  # 80 / 40
+    assert "**1.78x** for the whole command" in text     # 80 / 45
     assert "peer 90.0, 80.0 s; --jobs 2 50.0, 45.0 s" in text
     assert "identical scores in all 6 runs: **yes**" in text
     assert "-0.50 s per student" in text                 # (100 - 101) / 2

@@ -24,14 +24,13 @@
    (convlab.classroom.sandbox: a fresh, limited process that cannot see the
    tests) and convlab's checks compare them in the grader's process
    (convlab.classroom.reverify);
-   ``lower_inflated``: a test cell that passed in the notebook but whose
+3. ``lower_inflated``: a test cell that passed in the notebook but whose
    check fails in the sandbox gets 0 points (nbgrader's manual score), with
    a note; the notes go to autograded/<student>/<name>/.convlab_grading.json
    for the feedback (convlab.classroom.feedback hides the hidden tests);
-   then nbgrader's generate_feedback, in the same worker: each student's
-   feedback is ready as soon as their grading is;
-3. ``nbgrader export`` (grades.csv);
-4. the class report, reports/<name>.html (convlab.classroom.report).
+4. nbgrader's generate_feedback (in the workers) and ``nbgrader export``
+   (grades.csv);
+5. the class report, reports/<name>.html (convlab.classroom.report).
 
 Nothing in submitted/ is written by ``grade``.
 """
@@ -55,14 +54,12 @@ from convlab.i18n import _
 
 
 def _grade_one(name, student, course_dir, limits, memory_mb, workers):
-    """All the work for one student (runs in a thread, with a Worker taken
-    from the queue ``workers`` for the time): autograde, re-verify, lower
-    the inflated points, write the notes, then the feedback. ``limits``: the
-    cells' time limits (convlab.classroom.time_limits), with "notebook", the
-    seconds for the whole notebook."""
-    folder = Path(course_dir) / "autograded" / student / name
+    """Autograde, then re-verify: the work for one student (runs in a thread,
+    with a Worker taken from the queue ``workers`` for the time). ``limits``:
+    the cells' time limits (convlab.classroom.time_limits), with "notebook",
+    the seconds for the whole notebook."""
     # Read before autograde replaces the folder: which points we took last time.
-    previously = read_notes(folder)["lowered"]
+    previously = read_notes(Path(course_dir) / "autograded" / student / name)["lowered"]
     worker = workers.get()
     try:
         ok, seconds, comments, graded = autograde(
@@ -71,27 +68,19 @@ def _grade_one(name, student, course_dir, limits, memory_mb, workers):
         verdicts = (reverify(name, student, course_dir, limits, memory_mb=memory_mb,
                              worker=worker, isolated=worker.isolated, notebook=graded)
                     if ok and graded else [])
-        cells, lowered = (lower_inflated(name, student, course_dir, verdicts, previously)
-                          if ok else ({}, []))
-        if folder.is_dir():
-            write_notes(folder, comments, cells, lowered)
-        if ok and worker.feedback(name, student, timeout=limits["notebook"])[0] != "ok":
-            # Again in a process of its own, which says why.
-            nbgrader(["generate_feedback", name, "--student", student, "--force"],
-                     course_dir, "generate_feedback")
     finally:
         workers.put(worker)
-    return {"ok": ok, "seconds": seconds, "comments": comments, "lowered": lowered}
+    return {"ok": ok, "seconds": seconds, "comments": comments, "verdicts": verdicts,
+            "previously": previously}
 
 
 def _grade_all(name, who, course_dir, team, limits, memory_mb, release, progress):
     """Register the assignment (released into the folder ``release``), then
-    grade the students ``who`` (``_grade_one``), as many at a time as the
-    ``team`` has Workers; then grades.csv. Returns {student: _grade_one's
-    result}."""
+    autograde and re-verify the students ``who``, as many at a time as the
+    ``team`` has Workers; lower, note, feedback, grades.csv. Returns
+    {student: _grade_one's result, with "lowered"}."""
     workers = queue.Queue()   # the ones free now, for the threads
     for worker in team:
-        worker.start()        # all load nbgrader at once
         workers.put(worker)
     if team[0].generate_assignment(name, release)[0] != "ok":
         # Again by the command, whose error says what is wrong.
@@ -108,9 +97,33 @@ def _grade_all(name, who, course_dir, team, limits, memory_mb, release, progress
             outcome[student] = future.result()
             if progress:
                 progress(student, outcome[student])
+    outcome = {student: outcome[student] for student in who}
+
+    # The gradebook is written by one thread: lower, note, then feedback.
+    for student in who:
+        o = outcome[student]
+        cells, o["lowered"] = (lower_inflated(name, student, course_dir, o["verdicts"],
+                                              o["previously"]) if o["ok"] else ({}, []))
+        folder = course_dir / "autograded" / student / name
+        if folder.is_dir():
+            write_notes(folder, o["comments"], cells, o["lowered"])
+
+    def feedback(student):
+        worker = workers.get()
+        try:
+            status, _log = worker.feedback(name, student, timeout=limits["notebook"])
+        finally:
+            workers.put(worker)
+        if status != "ok":   # again in a process of its own, which says why
+            nbgrader(["generate_feedback", name, "--student", student, "--force"],
+                     course_dir, "generate_feedback")
+
+    graded = [s for s in who if outcome[s]["ok"]]
+    with ThreadPoolExecutor(max_workers=len(team)) as pool:
+        list(pool.map(feedback, graded))
     if team[0].export()[0] != "ok":   # again by the command, which says why
         nbgrader(["export"], course_dir, "export")
-    return {student: outcome[student] for student in who}
+    return outcome
 
 
 def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=None,
@@ -126,8 +139,8 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
     says why, unless isolated is False.
 
     ``progress``, when given, is called as ``progress(student, result)`` each
-    time a student is graded (feedback included), in the order they finish;
-    result has "ok", "seconds" and "comments" (see below).
+    time a student's autograde and re-verification are done, in the order
+    they finish; result has "ok", "seconds" and "comments" (see below).
 
     Returns {student: {"autograded", "manual", "total", "max_autograded",
     "max_manual", "max_total", "to_grade", "ok", "comment", "comments",
@@ -171,11 +184,17 @@ def grade(name, course_dir=".", jobs=1, timeout=None, memory_mb=4096, progress=N
 
     jobs = max(1, int(jobs))
     with tempfile.TemporaryDirectory(prefix="convlab-grade-") as scratch:
-        # matplotlib's font list, made once for all the sandboxes.
-        environment = isolation.make_font_list(Path(scratch) / "fonts") if isolated else {}
-        team = [Worker(course_dir, memory_mb, isolated=isolated, environment=environment)
+        # matplotlib's font list, made once for all the sandboxes while the
+        # workers load nbgrader (all at once); no sandbox starts before it.
+        fonts = Path(scratch) / "fonts"
+        team = [Worker(course_dir, memory_mb, isolated=isolated,
+                       environment={isolation.FONTS: str(fonts)} if isolated else {})
                 for _job in range(jobs)]
         try:
+            for worker in team:
+                worker.start()
+            if isolated:
+                isolation.make_font_list(fonts)
             outcome = _grade_all(name, who, course_dir, team, limits, memory_mb,
                                  Path(scratch) / "release", progress)
         finally:
