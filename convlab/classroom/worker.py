@@ -259,6 +259,13 @@ class Worker:
             timeout * 20)
         return reply["results"] if status == "ok" else None
 
+    def let_end(self):
+        """Tell the process to end once it has answered (it reads no more);
+        ``close`` waits for it."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+
     def close(self):
         """Let the process end (killed if it does not within 10 s)."""
         close_all([self])
@@ -317,8 +324,7 @@ def close_all(workers):
     it has not within 10 s), and remove their scratch folders."""
     running = [w for w in workers if w.process is not None]
     for worker in running:
-        with contextlib.suppress(OSError):
-            worker.process.stdin.close()
+        worker.let_end()
     deadline = time.monotonic() + 10
     for worker in running:
         with contextlib.suppress(subprocess.TimeoutExpired):
