@@ -7,6 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from browsing import CHROMIUM
+
 from convlab.classroom import autograde, demo_class, reverify
 from convlab.classroom import feedback
 
@@ -142,7 +144,10 @@ def test_feedback_templates_are_compiled_once_and_the_pages_are_the_same(monkeyp
                         or original(self, *a))
     second = feedback.FeedbackExporter().from_notebook_node(notebook)[0]
     assert compiled == [] and first == second
-    assert first == plain and "conv_forward_naive" in first
+    # The same page as nbconvert's, but for the style that fits wide figures.
+    style = f'<style type="text/css">\n    {feedback.FIT_FIGURES}\n  </style>\n'
+    assert first.count(style) == 1 and "conv_forward_naive" in first
+    assert first.replace(style, "") == plain
 
 
 def test_running_cell_reads_nbgrader_debug_log():
@@ -245,3 +250,50 @@ def test_the_notes_of_a_test_go_once_its_points_are_given_back(tmp_path, monkeyp
         out, _ = feedback.HideHiddenTests().preprocess(
             nbformat.v4.new_notebook(cells=[cell]), resources)
         assert sum("points set to 0" in c.source for c in out.cells) == notes
+
+
+def feedback_page(exporter_class, tmp_path):
+    """A feedback page (nbgrader's "feedback" template) of a notebook whose
+    one cell shows a figure 1600 pixels wide, as a file."""
+    import base64
+    import io
+    import os
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from traitlets.config import Config
+    import nbgrader
+
+    png = io.BytesIO()
+    Figure(figsize=(16, 3), dpi=100).savefig(png, format="png")
+    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})])
+    # The exporter's settings, as nbgrader's GenerateFeedback makes them.
+    formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
+                              "formgrader")
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
+    config.HTMLExporter.extra_template_paths = [os.path.join(
+        formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+    page, _ = exporter_class(config=config).from_notebook_node(
+        nbformat.v4.new_notebook(cells=[cell]),
+        resources={"nbgrader": {"notebook": "wide", "score": 1, "max_score": 1,
+                                "late_penalty": 0}})
+    path = tmp_path / f"{exporter_class.__name__}.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (make browser)")
+def test_a_wide_figure_fits_the_feedback_page(browser, tmp_path):
+    # nbgrader's own exporter shows it at its natural size, past the page.
+    from nbconvert.exporters import HTMLExporter
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    right_edge = "() => document.images[0].getBoundingClientRect().right"
+    page.goto(feedback_page(HTMLExporter, tmp_path).as_uri())
+    assert page.evaluate(right_edge) > 900
+    page.goto(feedback_page(feedback.FeedbackExporter, tmp_path).as_uri())
+    assert 0 < page.evaluate(right_edge) <= 900
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 900
+    page.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab.classroom import demo_class, grade, isolation
+from convlab.classroom import demo_class, feedback, grade, isolation
 from convlab.classroom.report import gradebook_table
 from convlab.commands import grade as grade_command
 from convlab.errors import ClassroomError
@@ -210,9 +210,9 @@ def test_attacks_fail_and_earn_nothing_while_classmates_grade_as_before(tmp_path
     table = gradebook_table(NAME, course)["students"]
     assert {s: r["score"] for s, r in table.items()} == scores
     assert listener.connections == 0
-    feedback = (course / "feedback" / "reads_solutions" / NAME / f"{NAME}.html").read_text()
+    leaked = (course / "feedback" / "reads_solutions" / NAME / f"{NAME}.html").read_text()
     hidden = hidden_lines_of(course / "solutions" / NAME / f"{NAME}.ipynb")
-    assert hidden and not [line for line in hidden if line in feedback]
+    assert hidden and not [line for line in hidden if line in leaked]
     autograded = nbformat.read(course / "autograded" / "opens_connection" / NAME /
                                f"{NAME}.ipynb", as_version=4)
     assert "no connection" in "".join(o.get("text", "") for o in autograded.cells[1].outputs)
@@ -223,8 +223,8 @@ def test_attacks_fail_and_earn_nothing_while_classmates_grade_as_before(tmp_path
     drawing = next(c for c in honest.cells if c.metadata.get("nbgrader", {}).get(
         "grade_id") == "look_at_a_step_code")
     assert sum("image/png" in o.get("data", {}) for o in drawing.outputs) == 2
-    assert "data:image/png;base64," in (
-        course / "feedback" / "correct" / NAME / f"{NAME}.html").read_text()
+    page = (course / "feedback" / "correct" / NAME / f"{NAME}.html").read_text()
+    assert "data:image/png;base64," in page and feedback.FIT_FIGURES in page
 
 
 def test_grade_refuses_without_isolation_unless_told(tmp_path, monkeypatch, capsys):

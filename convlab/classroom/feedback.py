@@ -330,11 +330,18 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _TEMPLATES = _CompiledTemplates()
 
 
+# nbgrader's feedback template shows a figure at its natural size: a wide
+# one (a2's conv_step) ran past the page. It fits now, and grows no larger.
+FIT_FIGURES = ("div.output_area img, div.output_area svg, .jp-OutputArea-output img, "
+               ".jp-OutputArea-output svg { max-width: 100%; height: auto; }")
+
+
 class FeedbackExporter(HTMLExporter):
     """nbgrader's feedback exporter (HTMLExporter, its "feedback" template),
     which compiles its templates once per process instead of once per
-    student: nbgrader makes a new exporter for each student, and compiling
-    the templates cost more than half of each feedback page.
+    student (nbgrader makes a new exporter for each student, and compiling
+    the templates cost more than half of each feedback page), and fits wide
+    figures to the page (``FIT_FIGURES``).
     nbgrader_config.py makes it ``GenerateFeedback.exporter_class``."""
 
     @property
@@ -342,3 +349,10 @@ class FeedbackExporter(HTMLExporter):
         environment = super().environment
         environment.bytecode_cache = _TEMPLATES
         return environment
+
+    def _preprocess(self, nb, resources):
+        nb, resources = super()._preprocess(nb, resources)
+        # The feedback template puts the styles of resources.inlining.css in the page.
+        inlining = resources.setdefault("inlining", {})
+        inlining["css"] = [*inlining.get("css", []), FIT_FIGURES]
+        return nb, resources
