@@ -318,7 +318,6 @@ class Worker:
         return ("timeout" if timed_out else "died"), log, None
 
 
-
 def close_all(workers):
     """Let the processes of ``workers`` end, all at once (each is killed if
     it has not within 10 s), and remove their scratch folders."""
