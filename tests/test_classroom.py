@@ -6,7 +6,10 @@ temporary copy of the course holding a2_convolution only.
 import argparse
 import hashlib
 import html
+import importlib.util
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -222,6 +225,26 @@ def test_a_resubmission_gets_its_points_back(tmp_path):
     nbformat.write(solution, folder / f"{NAME}.ipynb")       # the student fixes it
     again = grading.grade(NAME, course, timeout=60)["student"]
     assert again["score"] == MAX and again["lowered"] == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rfc3987_syntax") is None,
+                    reason="rfc3987_syntax is not installed here")
+def test_worker_starts_without_the_iri_parsers(tmp_path):
+    # jsonschema imports rfc3987_syntax for a format no notebook uses; its
+    # parsers cost 1.2 s at each start (processes.skip_iri_parsers). The
+    # worker loads nbgrader, hence nbformat and jsonschema, then ends at the
+    # end of its input.
+    course = make_course(tmp_path / "course")
+    started = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "convlab.classroom.worker", str(course),
+         "4096"], cwd=course, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=120)
+    assert started.returncode == 0, started.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in started.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert {"nbgrader.apps.api", "nbformat.validator", "jsonschema._format"} <= imported
+    # (importtime lists the refused import itself, a few microseconds.)
+    assert "lark" not in imported and "rfc3987_syntax.syntax_helpers" not in imported
 
 
 def test_worker_grades_like_the_commands_and_survives_a_timeout(tmp_path):

@@ -2,8 +2,8 @@
 
     python -m convlab.classroom.worker COURSE_DIR MEMORY_MB
 
-Starting nbgrader costs about two seconds (most of it importing nbformat's
-JSON-schema validator), as much as autograding one submission, so
+Starting nbgrader costs about a second (two without
+``processes.skip_iri_parsers``), a good part of autograding one submission, so
 ``convlab grade`` keeps one such process per job and sends it the students
 one by one instead of starting ``nbgrader autograde --student S`` for each.
 The work is nbgrader's own: ``NbGraderAPI.autograde`` and
@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 
 from convlab.classroom import isolation
-from convlab.classroom.processes import kill_tree, nbgrader_env
+from convlab.classroom.processes import kill_tree, nbgrader_env, skip_iri_parsers
 from convlab.classroom.time_limits import limit_of
 
 LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"
@@ -159,6 +159,7 @@ def serve(requests, replies):
 
 
 def main(argv=None):
+    skip_iri_parsers()   # nbgrader is imported by serve
     course_dir, memory_mb = (argv or sys.argv[1:])[:2]
     limit = int(memory_mb) * 2 ** 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
