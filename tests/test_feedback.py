@@ -150,6 +150,56 @@ def test_feedback_templates_are_compiled_once_and_the_pages_are_the_same(monkeyp
     assert first.replace(style, "") == plain
 
 
+@pytest.mark.parametrize("tag", [
+    '<img src="a.png">', '<IMG SRC=a.png alt="">', '<img src="a.png" title="x>y" />',
+    '<img title="alt=1" src=a.png\nwidth=3\n>', "<img src=a/>", '<img src="b" ALT = "k">',
+    "<img src='c'/>", "<p>no image</p>"])
+def test_alt_texts_are_those_nbconvert_adds(tag):
+    # nbconvert's HTMLExporter: BeautifulSoup, then an alt on each img without one.
+    from bs4 import BeautifulSoup
+    theirs = BeautifulSoup(tag, "html.parser")
+    for image in theirs.select("img:not([alt])"):
+        image.attrs["alt"] = feedback.NO_ALT_TEXT
+    assert str(BeautifulSoup(feedback.with_alt_texts(tag), "html.parser")) == str(theirs)
+
+
+def test_feedback_pages_are_written_once_and_are_nbconverts_document(monkeypatch):
+    # HTMLExporter parses the page it made with BeautifulSoup and writes it
+    # out again (more than half of a feedback page's time); FeedbackExporter
+    # writes it once: the same document, images of every kind with alt texts.
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+    import nbconvert.exporters.html
+    notebook = nbformat.read(A2, as_version=4)
+    for cell in notebook.cells:   # not graded: the template would want their scores
+        cell.metadata.pop("nbgrader", None)
+    data = "aGVsbG8="   # base64, never decoded here
+    notebook.cells += [
+        nbformat.v4.new_markdown_cell('A figure: ![a bar chart](bars.png) and '
+                                      '<img src="raw.png" title="a > b"/> & <b>bold</b>'),
+        nbformat.v4.new_code_cell("show()", outputs=[nbformat.v4.new_output(
+            "display_data", data={"image/png": data, "image/jpeg": data}),
+            nbformat.v4.new_output("display_data", data={"image/jpeg": data}),
+            nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg></svg>"}),
+            nbformat.v4.new_output("display_data", data={
+                "text/html": "<p>html <img src='in_html.png'></p>"})])]
+    config = nbgrader_feedback_config()
+    theirs = HTMLExporter(config=config).from_notebook_node(
+        notebook, resources=nbgrader_resources())[0]
+
+    def second_pass(*args, **kwargs):
+        raise AssertionError("the page was parsed again")
+    monkeypatch.setattr(nbconvert.exporters.html, "BeautifulSoup", second_pass)
+    ours = feedback.FeedbackExporter(config=config).from_notebook_node(
+        notebook, resources=nbgrader_resources())[0]
+    style = f'<style type="text/css">\n    {feedback.FIT_FIGURES}\n    </style>\n'
+    assert ours.count(style) == 1 and "conv_forward_naive" in ours
+    monkeypatch.undo()
+    assert str(BeautifulSoup(ours.replace(style, ""), "html.parser")) == theirs
+    assert ours.count(f'alt="{feedback.NO_ALT_TEXT}"') == 5   # png, 2 jpeg, svg, html
+    assert 'alt="a bar chart"' in ours
+
+
 def test_running_cell_reads_nbgrader_debug_log():
     log = "\n".join([
         "[AutogradeApp | INFO] Autograding /c/autograded/ana/a2/a2.ipynb",
@@ -252,23 +302,12 @@ def test_the_notes_of_a_test_go_once_its_points_are_given_back(tmp_path, monkeyp
         assert sum("points set to 0" in c.source for c in out.cells) == notes
 
 
-def feedback_page(exporter_class, tmp_path):
-    """A feedback page (nbgrader's "feedback" template) of a notebook whose
-    one cell shows a figure 1600 pixels wide, as a file."""
-    import base64
-    import io
+def nbgrader_feedback_config():
+    """The exporter's settings, as nbgrader's GenerateFeedback makes them."""
     import os
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
     from traitlets.config import Config
     import nbgrader
 
-    png = io.BytesIO()
-    Figure(figsize=(16, 3), dpi=100).savefig(png, format="png")
-    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
-        "display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})])
-    # The exporter's settings, as nbgrader's GenerateFeedback makes them.
     formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
                               "formgrader")
     config = Config()
@@ -276,10 +315,29 @@ def feedback_page(exporter_class, tmp_path):
     config.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
     config.HTMLExporter.extra_template_paths = [os.path.join(
         formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
-    page, _ = exporter_class(config=config).from_notebook_node(
-        nbformat.v4.new_notebook(cells=[cell]),
-        resources={"nbgrader": {"notebook": "wide", "score": 1, "max_score": 1,
-                                "late_penalty": 0}})
+    return config
+
+
+def nbgrader_resources():
+    """What nbgrader's GetGrades gives the feedback template."""
+    return {"nbgrader": {"notebook": "page", "score": 1, "max_score": 1, "late_penalty": 0}}
+
+
+def feedback_page(exporter_class, tmp_path):
+    """A feedback page (nbgrader's "feedback" template) of a notebook whose
+    one cell shows a figure 1600 pixels wide, as a file."""
+    import base64
+    import io
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    png = io.BytesIO()
+    Figure(figsize=(16, 3), dpi=100).savefig(png, format="png")
+    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})])
+    page, _ = exporter_class(config=nbgrader_feedback_config()).from_notebook_node(
+        nbformat.v4.new_notebook(cells=[cell]), resources=nbgrader_resources())
     path = tmp_path / f"{exporter_class.__name__}.html"
     path.write_text(page, encoding="utf-8")
     return path
