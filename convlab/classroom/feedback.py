@@ -339,11 +339,13 @@ FIT_FIGURES = ("div.output_area img, div.output_area svg, .jp-OutputArea-output 
                ".jp-OutputArea-output svg { max-width: 100%; height: auto; }")
 
 
-# An <img> tag, whose quoted attribute values may hold ">", and nbconvert's
-# words for an image that has no alt text.
+# An <img> tag, whose quoted attribute values may hold ">"; the "/" of
+# "<img ... />" (not the end of an unquoted value: <img src=a/>); and
+# nbconvert's words for an image that has no alt text.
 _IMG_TAG = re.compile(r"""<img\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
 _QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
 _ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
+_SELF_CLOSING = re.compile(r"""[\s"']/$""")
 NO_ALT_TEXT = "No description has been provided for this image"
 
 
@@ -356,8 +358,7 @@ def with_alt_texts(page):
         if _ALT.search(_QUOTED.sub("", attributes)):
             return tag.group(0)
         attributes = attributes.rstrip()
-        # "<img ... />", but not the end of an unquoted value: <img src=a/>
-        closing = "/" if re.search(r"""[\s"']/$""", attributes) else ""
+        closing = "/" if _SELF_CLOSING.search(attributes) else ""
         attributes = attributes.removesuffix(closing).rstrip()
         return f'<img{attributes} alt="{NO_ALT_TEXT}"{closing}>'
     return _IMG_TAG.sub(add, page)
